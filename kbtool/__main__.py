@@ -1,0 +1,3 @@
+from kbtool.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,188 @@
+"""The command line: a thin shell over the services. Diagnostics on stderr, data on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from enum import IntEnum
+from pathlib import Path
+from typing import TextIO
+
+from kbtool import __version__
+from kbtool.core.errors import InputProblem, KbInputError
+from kbtool.core.stylepack import LEVELS
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+
+
+LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "suggestion": "cyan"}
+
+
+def _console(stream: TextIO, color: str):  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    force = {"always": True, "never": False}.get(color)
+    use_color = force if force is not None else (stream.isatty() and "NO_COLOR" not in os.environ)
+    return Console(file=stream, highlight=False, soft_wrap=True, no_color=not use_color,
+                   force_terminal=use_color, color_system="standard" if use_color else None)
+
+
+def _problem(problem: InputProblem | str) -> None:
+    print(f"kbtool: {problem}", file=sys.stderr)
+
+
+def _load_detector(style: str | None):  # type: ignore[no-untyped-def]
+    from kbtool.core.detect import Detector
+    from kbtool.services.packs import load_pack
+
+    return Detector(load_pack(style))
+
+
+def _default_paths(paths: list[str]) -> list[Path]:
+    return [Path(p) for p in paths] if paths else [Path("kb")]
+
+
+# -- check ------------------------------------------------------------------------------------
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from kbtool.core.findings import at_or_above
+    from kbtool.services.checking import check_paths
+
+    detector = _load_detector(args.style)
+    run = check_paths(_default_paths(args.paths), detector)
+    for problem in run.problems:
+        _problem(problem)
+    findings = [f for r in run.reports for f in r.findings]
+    failing = at_or_above(findings, args.fail_level)
+    if args.format == "json":
+        summary = {
+            "files": len(run.reports),
+            "findings": len(findings),
+            "by_level": {lvl: sum(1 for f in findings if f.level == lvl) for lvl in LEVELS},
+            "fail_level": args.fail_level,
+            "problems": [{"path": p.path, "line": p.line, "message": p.message} for p in run.problems],
+        }
+        json.dump({"files": [r.to_dict() for r in run.reports], "summary": summary}, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        console = _console(sys.stdout, args.color)
+        for report in run.reports:
+            for f in report.findings:
+                arrow = f" → {f.suggestions[0]}" if f.suggestions else ""
+                score = "" if f.score == 100 else f" (相似度 {f.score:g})"
+                console.print(
+                    f"[bold]{report.article.path}:{f.line}:{f.column}[/bold] "
+                    f"[{LEVEL_STYLE[f.level]}]{f.level}[/] [dim]{f.rule}[/dim] "
+                    f"「{_escape(f.text)}」{_escape(f.message)}{score}[green]{_escape(arrow)}[/green]"
+                )
+        n_err = sum(1 for f in findings if f.level == "error")
+        n_warn = sum(1 for f in findings if f.level == "warning")
+        n_sugg = len(findings) - n_err - n_warn
+        safe = sum(1 for f in findings if f.safe)
+        print(
+            f"检查了 {len(run.reports)} 个文件：{n_err} 个错误，{n_warn} 个警告，{n_sugg} 条建议"
+            f"（{safe} 处可安全自动修改：kbtool fix --write）",
+            file=sys.stderr,
+        )
+    if run.problems:
+        return ExitCode.USAGE
+    return ExitCode.FINDINGS if failing else ExitCode.OK
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+# -- styles -----------------------------------------------------------------------------------
+
+def cmd_styles_list(args: argparse.Namespace) -> int:
+    from kbtool.services.packs import load_pack
+
+    pack = load_pack(args.style)
+    rows = [
+        {
+            "id": r.id, "level": r.level, "category": r.category, "kind": r.kind,
+            "phrases": list(r.phrases), "pattern": r.pattern, "replace": list(r.replace),
+            "fuzzy": r.fuzzy, "safe": r.safe, "message": r.message, "source": f"{r.source}:{r.line}",
+        }
+        for r in pack.rules
+    ]
+    if args.format == "json":
+        json.dump({"pack": pack.name, "sources": list(pack.sources), "protected": list(pack.protected), "rules": rows},
+                  sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return ExitCode.OK
+    console = _console(sys.stdout, args.color)
+    for r in pack.rules:
+        match = "、".join(r.phrases) if r.phrases else (r.pattern or r.builtin or "")
+        repl = f" → {' / '.join(r.replace)}" if r.replace else ""
+        console.print(f"[{LEVEL_STYLE[r.level]}]{r.level:<10}[/] {r.id:<36} {_escape(match)}{_escape(repl)}")
+    print(f"{pack.name}: {len(pack.rules)} 条规则，{len(pack.protected)} 个保护词", file=sys.stderr)
+    return ExitCode.OK
+
+
+def cmd_styles_test(args: argparse.Namespace) -> int:
+    from kbtool.core.examples import run_examples
+
+    detector = _load_detector(args.style)
+    count, failures = run_examples(detector)
+    for failure in failures:
+        print(failure)
+    print(f"{len(detector.rules)} 条规则，{count} 个示例，{len(failures)} 个失败", file=sys.stderr)
+    return ExitCode.FINDINGS if failures else ExitCode.OK
+
+
+# -- parser -----------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kbtool", description="把公文腔的知识库文章变成坐席能说出口的口语答案。")
+    parser.add_argument("--version", action="version", version=f"kbtool {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--style", help="style pack name or path (default: default)")
+        p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    check = sub.add_parser("check", help="flag stiff and forbidden phrases")
+    check.add_argument("paths", nargs="*", help="files or folders (default: kb/)")
+    common(check)
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--fail-level", choices=LEVELS, default="error", help="exit 1 when a finding is at or above this level")
+    check.set_defaults(func=cmd_check)
+
+    styles = sub.add_parser("styles", help="inspect and test style packs")
+    styles_sub = styles.add_subparsers(dest="styles_command", required=True)
+    s_list = styles_sub.add_parser("list", help="list every rule of the active pack")
+    common(s_list)
+    s_list.add_argument("--format", choices=("text", "json"), default="text")
+    s_list.set_defaults(func=cmd_styles_list)
+    s_test = styles_sub.add_parser("test", help="run every rule's examples")
+    common(s_test)
+    s_test.set_defaults(func=cmd_styles_test)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return ExitCode.OK
+    try:
+        return int(args.func(args))
+    except KbInputError as exc:
+        for problem in exc.problems:
+            _problem(problem)
+        return ExitCode.USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return ExitCode.OK

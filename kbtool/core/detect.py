@@ -1,0 +1,300 @@
+"""The detection engine: one normalised, segmented pass per text, all rules at once.
+
+Pipeline per text: mask skipped regions with spaces (offsets unchanged) -> normalise
+(same length) -> segment once (word boundaries) -> one Aho-Corasick pass for every exact
+phrase and protected term -> guarded patterns -> fuzzy variants of long phrases (bigram
+prefilter, then rapidfuzz LCS over a window) -> repetition and sentence checks ->
+deterministic overlap resolution -> line/column.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import ahocorasick_rs
+import opencc
+from rapidfuzz.distance import LCSseq
+
+from kbtool.core.findings import Finding
+from kbtool.core.segment import Segmenter, segmenter_for
+from kbtool.core.stylepack import LEVEL_RANK, Pack
+from kbtool.core.text import normalize, sentence_spans, speakable_length
+
+_S2T = opencc.OpenCC("s2t")
+_FUZZY_MIN_LEN = 4
+_PUNCT = set("，,。！？!?；;：:、 　\t“”\"'‘’（）()《》")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    rule_index: int
+    start: int
+    end: int
+    suggestions: tuple[str, ...]
+    score: float
+
+
+def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """Blank out ``spans`` (keeping newlines) so offsets stay valid but nothing matches there."""
+    parts: list[str] = []
+    pos = 0
+    for start, end in sorted(spans):
+        start = max(start, pos)
+        if end <= start:
+            continue
+        parts.append(text[pos:start])
+        parts.append(re.sub(r"[^\n]", " ", text[start:end]))
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def expand(template: str, m: re.Match[str], original: str) -> str:
+    """``re`` template expansion, but captures are taken from the original (unnormalised) text."""
+
+    def group(ref: re.Match[str]) -> str:
+        key = ref.group(1) or ref.group(2)
+        index: int | str = int(key) if key.isdigit() else key
+        span = m.span(index)
+        return original[span[0]:span[1]] if span[0] >= 0 else ""
+
+    return re.sub(r"\\(?:g<([^>]+)>|(\d+))", group, template)
+
+
+class Detector:
+    """A pack compiled for matching. Build once, check many texts (thread-safe)."""
+
+    def __init__(self, pack: Pack, segmenter: Segmenter | None = None) -> None:
+        self.pack = pack
+        self.rules = pack.rules
+        words = {p for r in pack.rules if r.kind in ("phrase", "repetition") for p in r.phrases}
+        words |= {normalize(p) for p in pack.protected}
+        self.segmenter = segmenter or segmenter_for(frozenset(normalize(w) for w in words))
+        self._phrase_rules: dict[str, list[int]] = defaultdict(list)
+        self._repeat_rules: list[int] = []
+        self._pattern_rules: list[int] = []
+        self._sentence_rules: list[int] = []
+        self._fuzzy: list[tuple[int, str]] = []
+        for i, rule in enumerate(self.rules):
+            if rule.kind == "phrase":
+                for phrase in rule.phrases:
+                    self._phrase_rules[normalize(phrase)].append(i)
+                    if rule.fuzzy and len(phrase) >= _FUZZY_MIN_LEN:
+                        self._fuzzy.append((i, normalize(phrase)))
+            elif rule.kind == "repetition":
+                self._repeat_rules.append(i)
+                for phrase in rule.phrases:
+                    self._phrase_rules[normalize(phrase)]
+            elif rule.kind == "pattern":
+                self._pattern_rules.append(i)
+            else:
+                self._sentence_rules.append(i)
+        self._protected = sorted({normalize(p) for p in pack.protected})
+        patterns = list(self._phrase_rules) + self._protected
+        self._n_phrases = len(self._phrase_rules)
+        self._phrase_list = list(self._phrase_rules)
+        self._ac = (
+            ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MATCHKIND_STANDARD)
+            if patterns
+            else None
+        )
+        # Bigram index for the fuzzy prefilter: bigram -> fuzzy entries containing it.
+        self._bigrams: dict[str, list[int]] = defaultdict(list)
+        self._fuzzy_need: list[int] = []
+        for j, (_, phrase) in enumerate(self._fuzzy):
+            grams = {phrase[k:k + 2] for k in range(len(phrase) - 1)}
+            for gram in grams:
+                self._bigrams[gram].append(j)
+            self._fuzzy_need.append(max(2, (len(grams) + 1) // 2))
+
+    # -- public -------------------------------------------------------------------------------
+
+    def check(self, text: str, skip: Iterable[tuple[int, int]] = ()) -> list[Finding]:
+        """All findings in ``text``, sorted by position; ``skip`` spans are never looked at."""
+        skip = list(skip)
+        masked = mask(text, skip) if skip else text
+        norm = normalize(masked)
+        bounds = self.segmenter.boundaries(norm)
+        hits = self._ac.find_matches_as_indexes(norm, overlapping=True) if self._ac else []
+        protected: list[tuple[int, int]] = []
+        phrase_hits: list[tuple[str, int, int]] = []
+        for index, start, end in hits:
+            if index >= self._n_phrases:
+                protected.append((start, end))
+            else:
+                phrase_hits.append((self._phrase_list[index], start, end))
+        candidates: list[_Candidate] = []
+        repeat_hits: dict[str, list[int]] = defaultdict(list)
+        for phrase, start, end in phrase_hits:
+            for i in self._phrase_rules[phrase]:
+                rule = self.rules[i]
+                if rule.boundary and not (bounds[start] and bounds[end]):
+                    continue
+                if rule.kind == "phrase":
+                    candidates.append(_Candidate(i, start, end, rule.replace, 100.0))
+            if self._repeat_rules and bounds[start]:  # 请 heads 请稍等: a word start is enough
+                repeat_hits[phrase].append(start)
+        for i in self._pattern_rules:
+            rule = self.rules[i]
+            assert rule.regex is not None
+            for m in rule.regex.finditer(norm):
+                start, end = m.span()
+                if start == end or (rule.boundary and not (bounds[start] and bounds[end])):
+                    continue
+                suggestions = tuple(expand(t, m, text) for t in rule.replace)
+                candidates.append(_Candidate(i, start, end, suggestions, 100.0))
+        sentences = sentence_spans(norm) if (self._fuzzy or self._repeat_rules or self._sentence_rules) else []
+        if self._fuzzy:
+            candidates.extend(self._fuzzy_candidates(norm, sentences, bounds))
+        words = self._resolve([c for c in candidates if not _touches(c.start, c.end, protected)])
+        sentence_level = self._sentence_candidates(norm, sentences, repeat_hits, protected)
+        return self._to_findings(text, norm, words, "word") + self._to_findings(text, norm, sentence_level, "sentence")
+
+    # -- passes -------------------------------------------------------------------------------
+
+    def _fuzzy_candidates(self, norm: str, sentences: list[tuple[int, int]], bounds: bytearray) -> list[_Candidate]:
+        out: list[_Candidate] = []
+        index = self._bigrams
+        for s_start, s_end in sentences:
+            counts: dict[int, list[int]] = {}
+            for k in range(s_start, s_end - 1):
+                entries = index.get(norm[k:k + 2])
+                if entries:
+                    for j in entries:
+                        counts.setdefault(j, []).append(k)
+            for j, positions in counts.items():
+                if len(positions) < self._fuzzy_need[j]:
+                    continue
+                rule_index, phrase = self._fuzzy[j]
+                if phrase in norm[s_start:s_end]:
+                    continue  # the exact pass has it
+                hit = _align(phrase, norm, positions, bounds)
+                rule = self.rules[rule_index]
+                if hit and hit[2] >= rule.min_score:
+                    out.append(_Candidate(rule_index, hit[0], hit[1], rule.replace, hit[2]))
+        return out
+
+    def _sentence_candidates(
+        self,
+        norm: str,
+        sentences: list[tuple[int, int]],
+        repeat_hits: dict[str, list[int]],
+        protected: list[tuple[int, int]],
+    ) -> list[_Candidate]:
+        out: list[_Candidate] = []
+        starts = [s for s, _ in sentences]
+        for i in self._repeat_rules:
+            rule = self.rules[i]
+            assert rule.repeat is not None
+            most, window = rule.repeat
+            first_hit: dict[int, int] = {}
+            for phrase in rule.phrases:
+                for pos in repeat_hits.get(normalize(phrase), []):
+                    sentence = bisect.bisect_right(starts, pos) - 1
+                    if sentence >= 0 and (sentence not in first_hit or pos < first_hit[sentence]):
+                        first_hit[sentence] = pos
+            with_phrase = sorted(first_hit)
+            for k in range(len(with_phrase)):
+                # more than `most` of the `window` sentences ending at this one use the phrase
+                inside = [s for s in with_phrase[: k + 1] if s > with_phrase[k] - window]
+                if len(inside) > most:
+                    pos = first_hit[with_phrase[k]]
+                    length = max(len(normalize(p)) for p in rule.phrases if norm.startswith(normalize(p), pos))
+                    out.append(_Candidate(i, pos, pos + length, rule.replace, 100.0))
+        limit = self.pack.settings.sentence_max_chars
+        for i in self._sentence_rules:
+            for start, end in sentences:
+                body_end = end
+                while body_end > start and norm[body_end - 1] in _PUNCT | set("\n"):
+                    body_end -= 1
+                if speakable_length(norm[start:body_end]) > limit and not _touches(start, body_end, protected, inside_ok=True):
+                    out.append(_Candidate(i, start, body_end, (), 100.0))
+        out.sort(key=lambda c: (c.start, c.end, c.rule_index))
+        return out
+
+    # -- resolution and output ------------------------------------------------------------------
+
+    def _resolve(self, candidates: list[_Candidate]) -> list[_Candidate]:
+        """Longest match wins; then the more severe level, exact over fuzzy, earlier rule."""
+        ordered = sorted(
+            candidates,
+            key=lambda c: (-(c.end - c.start), LEVEL_RANK[self.rules[c.rule_index].level], -c.score, c.start, c.rule_index),
+        )
+        taken_starts: list[int] = []
+        taken: list[_Candidate] = []
+        for cand in ordered:
+            k = bisect.bisect_left(taken_starts, cand.start)
+            if k > 0 and taken[k - 1].end > cand.start:
+                continue
+            if k < len(taken) and taken[k].start < cand.end:
+                continue
+            taken_starts.insert(k, cand.start)
+            taken.insert(k, cand)
+        return taken
+
+    def _to_findings(self, text: str, norm: str, cands: list[_Candidate], scope: str) -> list[Finding]:
+        if not cands:
+            return []
+        line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        out = []
+        for c in cands:
+            rule = self.rules[c.rule_index]
+            original = text[c.start:c.end]
+            suggestions = c.suggestions
+            if original != norm[c.start:c.end] and suggestions:
+                # Traditional source: answer in traditional too.
+                suggestions = tuple(_S2T.convert(s) for s in suggestions)
+            line = bisect.bisect_right(line_starts, c.start)
+            out.append(
+                Finding(
+                    rule=rule.id, level=rule.level, category=rule.category, start=c.start, end=c.end,
+                    line=line, column=c.start - line_starts[line - 1] + 1, text=original,
+                    message=rule.message, suggestions=suggestions, score=round(c.score, 1),
+                    safe=rule.safe and c.score == 100.0 and len(suggestions) == 1 and scope == "word",
+                    scope=scope,
+                )
+            )
+        return out
+
+
+def _touches(start: int, end: int, spans: list[tuple[int, int]], inside_ok: bool = False) -> bool:
+    for s, e in spans:
+        if s < end and start < e:
+            if inside_ok and start <= s and e <= end:
+                continue
+            return True
+    return False
+
+
+def _align(phrase: str, norm: str, positions: list[int], bounds: bytearray) -> tuple[int, int, float] | None:
+    """Best window around the shared bigrams; score = coverage, discounted for insertions.
+
+    ``partial_ratio`` would compare a window of the phrase's own length, so one inserted
+    character already costs ~17 points on a six-character phrase; here an inserted character
+    costs a quarter of a missing one, and punctuation costs nothing. Windows start and end on
+    word boundaries, up to two characters outside the shared bigrams (a changed first or last
+    character).
+    """
+    n = len(phrase)
+    max_span = 2 * n + 4
+    min_len = -(-3 * n // 4)
+    lo, hi = max(0, positions[0] - 2), min(len(norm), positions[0] + max_span)
+    best: tuple[int, int, float] | None = None
+    for start in range(lo, positions[-1] + 1):
+        if not bounds[start] or norm[start] in _PUNCT or norm[start].isspace():
+            continue
+        for end in range(start + min_len, min(hi, start + max_span) + 1):
+            if not bounds[end] or norm[end - 1] in _PUNCT or norm[end - 1].isspace():
+                continue
+            window = "".join(ch for ch in norm[start:end] if ch not in _PUNCT)
+            lcs = LCSseq.similarity(phrase, window)
+            if lcs < 0.75 * n:
+                continue
+            score = 100.0 * lcs / (n + 0.25 * (len(window) - lcs))
+            if best is None or score > best[2] or (score == best[2] and end - start < best[1] - best[0]):
+                best = (start, end, score)
+    return best

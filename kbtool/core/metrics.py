@@ -1,0 +1,54 @@
+"""Per-article metrics and the spoken-readiness score."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from kbtool.core.findings import Finding
+from kbtool.core.stylepack import Settings
+from kbtool.core.text import sentence_spans, speakable_length
+
+# Weights of one finding per level in the readiness score (see README).
+LEVEL_WEIGHT = {"error": 3.0, "warning": 1.0, "suggestion": 0.3}
+
+
+@dataclass(frozen=True)
+class Metrics:
+    characters: int
+    sentences: int
+    longest_sentence: int
+    long_sentence_share: float
+    read_aloud_seconds: float
+    findings_per_100_chars: float
+    readiness: int
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def readiness_score(characters: int, findings: list[Finding], long_share: float) -> int:
+    """100 minus 10 points per weighted word-level finding per 100 characters, minus up to
+    30 points for the share of sentences too long for one breath; clamped to 0..100."""
+    if characters == 0:
+        return 100
+    weighted = sum(LEVEL_WEIGHT[f.level] for f in findings if f.scope == "word")
+    density = 100.0 * weighted / characters
+    return max(0, min(100, round(100 - 10 * density - 30 * long_share)))
+
+
+def measure(text: str, findings: list[Finding], settings: Settings) -> Metrics:
+    """Metrics over ``text`` (already masked: skipped regions blanked)."""
+    lengths = [speakable_length(text[s:e]) for s, e in sentence_spans(text)]
+    lengths = [n for n in lengths if n]
+    characters = sum(lengths)
+    long_share = (sum(1 for n in lengths if n > settings.sentence_max_chars) / len(lengths)) if lengths else 0.0
+    word_findings = [f for f in findings if f.scope == "word"]
+    return Metrics(
+        characters=characters,
+        sentences=len(lengths),
+        longest_sentence=max(lengths, default=0),
+        long_sentence_share=round(long_share, 3),
+        read_aloud_seconds=round(characters * 60.0 / settings.speaking_rate, 1),
+        findings_per_100_chars=round(100.0 * len(word_findings) / characters, 2) if characters else 0.0,
+        readiness=readiness_score(characters, findings, long_share),
+    )

@@ -1,0 +1,96 @@
+"""Normalisation and sentence splitting, both length-preserving so offsets map 1:1.
+
+Matching runs on a normalised copy of the text (half-width ASCII, simplified characters) whose
+code points line up one to one with the original, so a span found in the copy is the span in
+the original: no offset table is needed.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import opencc
+
+_T2S = opencc.OpenCC("t2s")
+
+# Full-width ASCII block and the ideographic space, folded to half width.
+_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_WIDTH[0x3000] = 0x20
+
+
+@lru_cache(maxsize=4096)
+def _char_t2s(ch: str) -> str:
+    out = _T2S.convert(ch)
+    return out if len(out) == 1 else ch
+
+
+def to_simplified(text: str) -> str:
+    """Traditional to simplified, same length as the input.
+
+    OpenCC converts by phrase; when a phrase conversion changes the length (rare in t2s) we
+    fall back to character by character so offsets stay aligned.
+    """
+    out = _T2S.convert(text)
+    if len(out) == len(text):
+        return out
+    return "".join(_char_t2s(ch) for ch in text)
+
+
+def fold_width(text: str) -> str:
+    """Full-width ASCII letters, digits and signs to half width (same length)."""
+    return text.translate(_WIDTH)
+
+
+def normalize(text: str) -> str:
+    """The matching form of ``text``: same length, half width, simplified."""
+    return to_simplified(fold_width(text))
+
+
+_PUNCT_RE = re.compile(r"[\s\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65!-/:-@\[-`{-~…—·“”‘’]+")
+
+
+def normalize_key(text: str) -> str:
+    """A comparison key: normalised, lower-case, with punctuation and spaces removed."""
+    return _PUNCT_RE.sub("", normalize(text)).lower()
+
+
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+_CLAUSE_END = re.compile(r"[。！？!?；;\n，,：:、]+")
+
+
+def _spans(text: str, sep: re.Pattern[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in sep.finditer(text):
+        _append_trimmed(text, pos, m.end(), spans)
+        pos = m.end()
+    _append_trimmed(text, pos, len(text), spans)
+    return spans
+
+
+def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences as (start, end) spans, end punctuation included, blank ones dropped."""
+    return _spans(text, _SENTENCE_END)
+
+
+def clause_spans(text: str) -> list[tuple[int, int]]:
+    """Clauses (split at commas and colons too): the units one says in one breath."""
+    return _spans(text, _CLAUSE_END)
+
+
+_SPEAKABLE = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]")
+
+
+def speakable_length(text: str) -> int:
+    """Characters that take time to say: CJK characters, letters and digits."""
+    return len(_SPEAKABLE.findall(text))

@@ -1,0 +1,62 @@
+"""Reading knowledge-base files from disk; every unreadable file is one problem, never a crash."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kbtool.core.article import Article, parse_article
+from kbtool.core.errors import InputProblem, KbInputError
+
+ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+@dataclass
+class KbLoad:
+    articles: list[Article] = field(default_factory=list)
+    problems: list[InputProblem] = field(default_factory=list)
+
+
+def iter_files(paths: Iterable[Path], problems: list[InputProblem]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                p for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(InputProblem(str(path), None, "no such file or folder"))
+    return files
+
+
+def read_article(path: Path) -> Article:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KbInputError(InputProblem(str(path), None, f"cannot read: {exc.strerror}")) from None
+    return parse_article(data, str(path))
+
+
+def load_articles(paths: Iterable[Path]) -> KbLoad:
+    """Parse every article under ``paths``; problems are collected, the rest still load."""
+    result = KbLoad()
+    seen: dict[str, Article] = {}
+    for file in iter_files(paths, result.problems):
+        try:
+            article = read_article(file)
+        except KbInputError as exc:
+            result.problems.extend(exc.problems)
+            continue
+        if article.id in seen:
+            line = article.meta_lines.get("id")
+            result.problems.append(
+                InputProblem(article.path, line, f"duplicate article id '{article.id}' (also in {seen[article.id].path})")
+            )
+        else:
+            seen[article.id] = article
+        result.articles.append(article)
+    return result

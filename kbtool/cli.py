@@ -142,14 +142,17 @@ def cmd_styles_test(args: argparse.Namespace) -> int:
 
 # -- parser -----------------------------------------------------------------------------------
 
+def add_common_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--style", help="style pack name or path (default: default)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kbtool", description="把公文腔的知识库文章变成坐席能说出口的口语答案。")
     parser.add_argument("--version", action="version", version=f"kbtool {__version__}")
     sub = parser.add_subparsers(dest="command")
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--style", help="style pack name or path (default: default)")
-        p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    common = add_common_options
 
     check = sub.add_parser("check", help="flag stiff and forbidden phrases")
     check.add_argument("paths", nargs="*", help="files or folders (default: kb/)")
@@ -167,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
     s_test = styles_sub.add_parser("test", help="run every rule's examples")
     common(s_test)
     s_test.set_defaults(func=cmd_styles_test)
+
+    from importlib import import_module
+
+    from kbtool.commands import MODULES
+
+    for name in MODULES:
+        import_module(f"kbtool.commands.{name}").register(sub, common)
     return parser
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ class Edit:
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Apply non-overlapping edits; overlapping ones are a programming error."""
     ordered = sorted(edits, key=lambda e: (e.start, e.end))
-    for prev, nxt in zip(ordered, ordered[1:], strict=False):
+    for prev, nxt in itertools.pairwise(ordered):
         if nxt.start < prev.end:
             raise ValueError(f"overlapping edits at {prev.start}-{prev.end} and {nxt.start}-{nxt.end}")
     for edit in reversed(ordered):

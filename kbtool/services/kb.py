@@ -18,14 +18,16 @@ class KbLoad:
     problems: list[InputProblem] = field(default_factory=list)
 
 
+def _is_article_file(path: Path, root: Path) -> bool:
+    hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+    return path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES and not hidden
+
+
 def iter_files(paths: Iterable[Path], problems: list[InputProblem]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                p for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            files.extend(p for p in sorted(path.rglob("*")) if _is_article_file(p, path))
         elif path.is_file():
             files.append(path)
         else:

@@ -132,7 +132,7 @@ class Detector:
         for phrase, start, end in phrase_hits:
             for i in self._phrase_rules[phrase]:
                 rule = self.rules[i]
-                if rule.boundary and not (bounds[start] and bounds[end]):
+                if not _on_boundary(rule, bounds, start, end):
                     continue
                 if rule.kind == "phrase":
                     candidates.append(_Candidate(i, start, end, rule.replace, 100.0))
@@ -143,7 +143,7 @@ class Detector:
             assert rule.regex is not None
             for m in rule.regex.finditer(norm):
                 start, end = m.span()
-                if start == end or (rule.boundary and not (bounds[start] and bounds[end])):
+                if start == end or not _on_boundary(rule, bounds, start, end):
                     continue
                 suggestions = tuple(expand(t, m, text) for t in rule.replace)
                 candidates.append(_Candidate(i, start, end, suggestions, 100.0))
@@ -259,6 +259,17 @@ class Detector:
                 )
             )
         return out
+
+
+def _on_boundary(rule: Rule, bounds: bytearray, start: int, end: int) -> bool:
+    mode = rule.boundary
+    if mode is True:
+        return bool(bounds[start] and bounds[end])
+    if mode == "start":
+        return bool(bounds[start])
+    if mode == "end":
+        return bool(bounds[end])
+    return True
 
 
 def _touches(start: int, end: int, spans: list[tuple[int, int]], inside_ok: bool = False) -> bool:

@@ -54,7 +54,7 @@ class Rule:
     replace: tuple[str, ...] = ()
     fuzzy: bool = False
     min_score: float = DEFAULT_FUZZY_SCORE
-    boundary: bool = True
+    boundary: bool | str = True  # True: both ends on word boundaries; "start"/"end": that end only
     safe: bool = False
     repeat: tuple[int, int] | None = None
     link: str | None = None
@@ -232,9 +232,10 @@ def parse_rule(raw: Any, path: str, categories: tuple[str, ...] = CATEGORIES) ->
         raise _problem(path, raw.line_of("fuzzy"), "'fuzzy' must be true, false or {min_score: N}", rule_id)
     if fuzzy and not phrases:
         raise _problem(path, raw.line_of("fuzzy"), "fuzzy matching needs 'phrases'", rule_id)
-    for key in ("boundary", "safe"):
-        if key in raw and not isinstance(raw[key], bool):
-            raise _problem(path, raw.line_of(key), f"'{key}' must be true or false", rule_id)
+    if "safe" in raw and not isinstance(raw["safe"], bool):
+        raise _problem(path, raw.line_of("safe"), "'safe' must be true or false", rule_id)
+    if "boundary" in raw and raw["boundary"] not in (True, False, "start", "end"):
+        raise _problem(path, raw.line_of("boundary"), "'boundary' must be true, false, start or end", rule_id)
     repeat = None
     if raw.get("repeat") is not None:
         rep = raw["repeat"]

@@ -21,7 +21,10 @@ _WIDTH[0x3000] = 0x20
 
 @lru_cache(maxsize=4096)
 def _char_t2s(ch: str) -> str:
-    out = _T2S.convert(ch)
+    try:
+        out = _T2S.convert(ch)
+    except UnicodeEncodeError:  # a lone surrogate: nothing to convert
+        return ch
     return out if len(out) == 1 else ch
 
 
@@ -31,7 +34,10 @@ def to_simplified(text: str) -> str:
     OpenCC converts by phrase; when a phrase conversion changes the length (rare in t2s) we
     fall back to character by character so offsets stay aligned.
     """
-    out = _T2S.convert(text)
+    try:
+        out = _T2S.convert(text)
+    except UnicodeEncodeError:
+        out = ""
     if len(out) == len(text):
         return out
     return "".join(_char_t2s(ch) for ch in text)

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import pytest
+
+from kbtool.core.article import parse_article
+from kbtool.core.errors import KbInputError
+from kbtool.services.kb import load_articles
+
+ARTICLE = """---
+id: card-lost
+title: 借记卡挂失
+kind: article
+category: 银行卡
+tags: [挂失]
+updated: 2024-03-16
+questions: [卡丢了怎么办, 卡丢了咋挂失]
+---
+凡持卡人遗失借记卡，须及时办理挂失。
+
+```verbatim
+本行工作人员不会要求您提供短信验证码。
+```
+"""
+
+
+def test_front_matter_fields_are_read():
+    art = parse_article(ARTICLE.encode(), "kb/card-lost.md")
+    assert (art.id, art.title, art.kind, art.category) == ("card-lost", "借记卡挂失", "article", "银行卡")
+    assert art.tags == ("挂失",)
+    assert art.updated.isoformat() == "2024-03-16"
+    assert art.questions == ("卡丢了怎么办", "卡丢了咋挂失")
+    assert art.body.startswith("凡持卡人")
+
+
+def test_verbatim_block_content_is_recorded_and_skipped():
+    art = parse_article(ARTICLE.encode(), "kb/card-lost.md")
+    assert art.verbatim_texts == ["本行工作人员不会要求您提供短信验证码。"]
+    start, end = art.verbatim[0]
+    assert any(s <= start and end <= e for s, e in art.skip)
+
+
+def test_utf8_bom_is_excluded_from_offsets():
+    art = parse_article(b"\xef\xbb\xbf" + ARTICLE.encode(), "a.md")
+    assert art.text == ARTICLE and art.encoding == "utf-8-sig"
+
+
+def test_gbk_export_with_crlf_decodes():
+    data = ARTICLE.replace("\n", "\r\n").encode("gbk")
+    art = parse_article(data, "a.md")
+    assert art.encoding == "gb18030"
+    assert art.id == "card-lost"
+    assert art.verbatim_texts == ["本行工作人员不会要求您提供短信验证码。"]
+
+
+def test_txt_file_uses_file_name_as_id_and_first_line_as_title():
+    art = parse_article("信用卡还款说明\n\n持卡人须于到期还款日前还款。".encode(), "kb/credit-repay.txt")
+    assert (art.id, art.title, art.kind) == ("credit-repay", "信用卡还款说明", "article")
+
+
+def _error(data: bytes | str, path: str = "kb/x.md") -> str:
+    with pytest.raises(KbInputError) as info:
+        parse_article(data.encode() if isinstance(data, str) else data, path)
+    assert len(info.value.problems) == 1
+    return str(info.value.problems[0])
+
+
+def test_unknown_front_matter_field_names_file_and_line():
+    msg = _error(ARTICLE.replace("tags: [挂失]", "tagz: [挂失]"))
+    assert msg.startswith("kb/x.md:6:") and "tagz" in msg
+
+
+def test_malformed_yaml_names_the_line():
+    msg = _error(ARTICLE.replace("title: 借记卡挂失", "title: [借记卡挂失"))
+    assert msg.startswith("kb/x.md:") and "invalid YAML" in msg
+
+
+def test_wrong_kind_is_rejected_with_its_line():
+    assert _error(ARTICLE.replace("kind: article", "kind: faq")).startswith("kb/x.md:4:")
+
+
+def test_announcement_without_valid_from_is_rejected():
+    assert "valid_from" in _error(ARTICLE.replace("kind: article", "kind: announcement"))
+
+
+def test_unclosed_verbatim_block_is_an_error_at_its_opening_line():
+    msg = _error(ARTICLE.replace("```\n", "", 1).rsplit("```", 1)[0] + "```verbatim\n未闭合")
+    assert "unclosed verbatim block" in msg
+
+
+def test_missing_front_matter_is_an_error():
+    assert "front matter" in _error("只有正文。")
+
+
+def test_undecodable_bytes_and_binary_files_are_errors():
+    assert "binary" in _error(b"\x00\x01\x02")
+    assert "cannot decode" in _error(b"---\nid: x\n\x81\xff\xfe")
+
+
+def test_one_bad_file_does_not_stop_the_others(write, tmp_path):
+    write("good.md", ARTICLE)
+    write("bad.md", ARTICLE.replace("kind: article", "kind: nonsense"))
+    write("dup.md", ARTICLE.replace("凡持卡人", "持卡人"))
+    result = load_articles([tmp_path])
+    assert sorted(a.path.rsplit("/", 1)[-1] for a in result.articles) == ["dup.md", "good.md"]
+    messages = [str(p) for p in result.problems]
+    assert any("bad.md:4:" in m for m in messages)
+    assert any("duplicate article id 'card-lost'" in m for m in messages)

@@ -217,4 +217,4 @@ def test_metrics_report_characters_sentences_and_readiness(detector):
     assert metrics.sentences == 3
     assert metrics.characters == len("本行提示") + len("代码") + len("不查") + len("第二行本行")
     assert 0 <= metrics.readiness < 100
-    assert metrics.read_aloud_seconds == round(metrics.characters * 60 / 240, 1)
+    assert metrics.read_aloud_seconds == round(metrics.characters * 60 / detector.pack.settings.speaking_rate, 1)

@@ -75,7 +75,7 @@ class Rule:
 @dataclass(frozen=True)
 class Settings:
     sentence_max_chars: int = 30
-    speaking_rate: int = 240  # characters per minute, see README for the source
+    speaking_rate: int = 200  # characters per minute: PSC "medium" reading pace, see README
     fuzzy_min_score: float = DEFAULT_FUZZY_SCORE
 
 

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from kbtool.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PACK = """
+name: t
+rules:
+  - id: official.benhang
+    level: warning
+    category: official
+    message: 本行是公文腔
+    phrases: [本行]
+    replace: [我们]
+    examples:
+      - before: 本行将升级。
+        after: 我们将升级。
+      - clean: 本行业很大。
+  - id: forbidden.bugui
+    level: error
+    category: forbidden
+    message: 服务禁语
+    phrases: [这不归我管]
+    replace: [我帮您转给负责的同事]
+"""
+
+GOOD = "---\nid: a\ntitle: 标题\nkind: article\ncategory: 银行卡\n---\n本行将于明日升级。\n"
+
+
+@pytest.fixture
+def setup(write, tmp_path):
+    pack = write("t.yml", PACK)
+    write("kb/a.md", GOOD)
+    return pack, tmp_path / "kb"
+
+
+def run(args: list[str], capsys) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_prints_compiler_style_lines_and_exits_by_fail_level(setup, capsys):
+    pack, kb = setup
+    code, out, _ = run(["check", str(kb), "--style", str(pack)], capsys)
+    assert code == 0  # a warning is below the default fail level (error)
+    assert out.strip() == f"{kb}/a.md:7:1 warning official.benhang 「本行」本行是公文腔 → 我们"
+    assert run(["check", str(kb), "--style", str(pack), "--fail-level", "warning"], capsys)[0] == 1
+
+
+def test_check_json_contract(setup, capsys):
+    pack, kb = setup
+    code, out, _ = run(["check", str(kb), "--style", str(pack), "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert code == 0
+    (file,) = doc["files"]
+    (finding,) = file["findings"]
+    assert {"rule", "level", "category", "start", "end", "line", "column", "text", "message", "suggestions", "score", "safe"} <= set(finding)
+    assert (finding["start"], finding["end"], finding["text"], finding["suggestions"]) == (GOOD.index("本行"), GOOD.index("本行") + 2, "本行", ["我们"])
+    assert {"characters", "sentences", "longest_sentence", "long_sentence_share", "read_aloud_seconds",
+            "findings_per_100_chars", "readiness"} <= set(file["metrics"])
+    assert doc["summary"]["findings"] == 1
+
+
+def test_bad_file_gets_one_line_exit_2_and_the_others_are_still_checked(setup, write, capsys):
+    pack, kb = setup
+    write("kb/broken.md", "---\nid: b\ntitle: [oops\n---\n正文")
+    write("kb/gbk.md", GOOD.replace("id: a", "id: g").encode("gbk"))
+    code, out, err = run(["check", str(kb), "--style", str(pack), "--format", "json"], capsys)
+    assert code == 2
+    problems = [line for line in err.splitlines() if line.startswith("kbtool:")]
+    assert len(problems) == 1 and "broken.md:" in problems[0] and "invalid YAML" in problems[0]
+    assert sorted(Path(f["path"]).name for f in json.loads(out)["files"]) == ["a.md", "gbk.md"]
+
+
+def test_missing_path_and_missing_pack_are_usage_errors(setup, capsys):
+    pack, kb = setup
+    assert run(["check", str(kb / "nope.md"), "--style", str(pack)], capsys)[0] == 2
+    code, _, err = run(["check", str(kb), "--style", "no-such-pack"], capsys)
+    assert code == 2 and "style pack not found" in err
+
+
+def test_styles_list_json_lists_every_rule(setup, capsys):
+    pack, _ = setup
+    code, out, _ = run(["styles", "list", "--style", str(pack), "--format", "json"], capsys)
+    assert code == 0
+    assert [r["id"] for r in json.loads(out)["rules"]] == ["official.benhang", "forbidden.bugui"]
+
+
+def test_styles_test_names_each_failing_example(write, capsys):
+    bad = write("bad.yml", PACK.replace("after: 我们将升级。", "after: 咱们将升级。"))
+    code, out, _ = run(["styles", "test", "--style", str(bad)], capsys)
+    assert code == 1
+    assert "[official.benhang]" in out and "咱们将升级" in out
+
+
+def test_python_dash_m_runs_the_cli():
+    proc = subprocess.run([sys.executable, "-m", "kbtool", "--version"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and "kbtool" in proc.stdout
+
+
+def test_built_wheel_bundles_the_default_pack_and_works_from_any_folder(tmp_path):
+    wheel_dir = tmp_path / "wheel"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheel_dir), str(ROOT)],
+        capture_output=True, text=True, check=False,
+    )
+    if build.returncode != 0:
+        pytest.skip(f"cannot build a wheel here: {build.stderr.strip()[-200:]}")
+    (wheel,) = wheel_dir.glob("kbtool-*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as zf:
+        assert "kbtool/styles/default/pack.yml" in zf.namelist()
+        zf.extractall(site)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "x.md").write_text(GOOD, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; from kbtool.cli import main; sys.exit(main(['check', 'x.md', '--format', 'json']))"],
+        cwd=elsewhere, env=env, capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    assert json.loads(proc.stdout)["files"][0]["path"] == "x.md"

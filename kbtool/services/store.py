@@ -34,6 +34,17 @@ DB_NAME = "kbtool.db"
 STATUSES = ("approved", "stale", "in_review", "draft", "none")
 
 
+CONFIG_NAME = "kbtool.yml"
+ROLE_NAMES = {"editor": "编辑", "reviewer": "审核", "agent": "坐席"}
+STATE_NAMES = {
+    "none": "无口语稿", "draft": "草稿", "in_review": "审核中", "changes_requested": "退回修改",
+    "rejected": "已驳回", "approved": "已通过", "archived": "已归档",
+}
+_ARTICLE_COLS = ("id, title, kind, category, path, body, source_hash, state, head_revision, approved_revision,"
+                 " approved_source_hash, approved_by, approved_at, deleted, valid_until")
+_REVISION_COLS = "article_id, number, kind, base, spoken_text, decisions, text_hash, source_hash, author, created_at"
+
+
 # -- schema -----------------------------------------------------------------------------------
 # Each entry migrates from version i to i + 1. Never edit a released entry: append a new one.
 # Version 1 is the first release; tests/data/store_v1.sql is a store written by it.
@@ -158,11 +169,153 @@ class SyncReport:
         }
 
 
+@dataclass(frozen=True)
+class Revision:
+    """One saved spoken text. Immutable once written."""
+
+    article_id: str
+    number: int
+    kind: str                 # 'draft' | 'conflict' (a save that lost a race, kept)
+    base: int | None          # the revision the author started from
+    spoken_text: str
+    decisions: str | None     # opaque JSON from kbtool.core.draft, stored as given
+    text_hash: str
+    source_hash: str          # the source the author was looking at
+    author: str
+    created_at: str
+
+    @property
+    def decisions_data(self) -> object:
+        return json.loads(self.decisions) if self.decisions else None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "article_id": self.article_id, "number": self.number, "kind": self.kind, "base": self.base,
+            "spoken_text": self.spoken_text, "decisions": self.decisions_data, "text_hash": self.text_hash,
+            "source_hash": self.source_hash, "author": self.author, "created_at": self.created_at,
+        }
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """An article's place in the workflow (what queues and the review screen list)."""
+
+    id: str
+    title: str
+    kind: str
+    category: str
+    path: str
+    source_text: str
+    source_hash: str
+    state: str                # none | draft | in_review | changes_requested | rejected | approved | archived
+    head_revision: int | None
+    approved_revision: int | None
+    approved_source_hash: str | None
+    approved_by: str | None
+    approved_at: str | None
+    deleted: bool
+    valid_until: str | None
+
+    @property
+    def stale(self) -> bool:
+        return self.approved_revision is not None and self.approved_source_hash != self.source_hash
+
+    @property
+    def expired(self) -> bool:
+        until = _date_or_none(self.valid_until)
+        return until is not None and until < dt.date.today()
+
+    @property
+    def status(self) -> str:
+        return answer_status(self.state, self.approved_revision is not None, not self.stale)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id, "title": self.title, "kind": self.kind, "category": self.category, "path": self.path,
+            "state": self.state, "status": self.status, "head_revision": self.head_revision,
+            "approved_revision": self.approved_revision, "approved_by": self.approved_by,
+            "approved_at": self.approved_at, "stale": self.stale, "expired": self.expired,
+            "deleted": self.deleted, "source_hash": self.source_hash,
+        }
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    seq: int
+    at: str
+    user: str
+    action: str
+    article_id: str | None
+    revision: int | None
+    source_hash: str | None
+    text_hash: str | None
+    detail: dict[str, object]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "seq": self.seq, "at": self.at, "user": self.user, "action": self.action, "article_id": self.article_id,
+            "revision": self.revision, "source_hash": self.source_hash, "text_hash": self.text_hash, "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class FactCheck:
+    """The fact checker's verdict on a spoken text against its source."""
+
+    available: bool           # False when kbtool.core.facts is not installed
+    ok: bool
+    problems: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {"available": self.available, "ok": self.ok, "problems": list(self.problems)}
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Who may do what, from ``roles:`` in kb/kbtool.yml. All lists empty = one local user who
+    holds every role."""
+
+    editors: frozenset[str] = frozenset()
+    reviewers: frozenset[str] = frozenset()
+    agents: frozenset[str] = frozenset()
+    source: str = ""
+
+    @property
+    def open(self) -> bool:
+        return not (self.editors or self.reviewers or self.agents)
+
+    def of(self, user: str) -> set[str]:
+        if self.open:
+            return {"editor", "reviewer", "agent"}
+        roles = set()
+        for role, members in (("editor", self.editors), ("reviewer", self.reviewers), ("agent", self.agents)):
+            if user in members:
+                roles.add(role)
+        return roles
+
+
 class StoreError(KbInputError):
     """A refused store operation; prints as one line naming what and where."""
 
     def __init__(self, where: str, message: str) -> None:
         super().__init__(InputProblem(where, None, message))
+
+
+class ConflictError(StoreError):
+    """A save over a base revision that is no longer the head. The text is already kept."""
+
+    def __init__(self, article_id: str, base: int | None, head: Revision, copy: Revision) -> None:
+        self.article_id, self.base, self.head, self.copy = article_id, base, head, copy
+        base_text = f"修订 r{base}" if base is not None else "空白稿"
+        super().__init__(
+            article_id,
+            f"保存冲突：你基于{base_text}修改，但 {head.author} 已于 {head.created_at[:19]} 保存了 r{head.number}；"
+            f"你的文本已另存为冲突副本 r{copy.number}，没有丢失（kbtool draft show {article_id} --revision {copy.number}）",
+        )
+
+
+class PermissionDenied(StoreError):
+    pass
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -241,6 +394,7 @@ class Store:
         self.db_path = db_path
         self.kb_dir = kb_dir
         self._lock = threading.RLock()
+        self._config_cache: tuple[tuple[str, int, int], dict[str, object]] | None = None
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -554,6 +708,320 @@ class Store:
         return docs
 
 
+    # -- who may do what ----------------------------------------------------------------------
+
+    def config(self) -> dict[str, object]:
+        """``kb/kbtool.yml`` (other services keep their own keys there); {} when absent."""
+        path = self.kb_dir / CONFIG_NAME
+        try:
+            stat = path.stat()
+        except OSError:
+            return {}
+        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        if self._config_cache and self._config_cache[0] == key:
+            return self._config_cache[1]
+        import yaml
+
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise StoreError(str(path), f"配置文件无法读取：{str(exc).splitlines()[0]}") from None
+        if not isinstance(data, dict):
+            raise StoreError(str(path), "配置文件必须是 YAML 映射（key: value）")
+        self._config_cache = (key, data)
+        return data
+
+    def roles(self) -> Roles:
+        path = str(self.kb_dir / CONFIG_NAME)
+        raw = self.config().get("roles") or {}
+        if not isinstance(raw, dict):
+            raise StoreError(path, "roles 必须是映射：{editors: [...], reviewers: [...], agents: [...]}")
+        unknown = sorted(set(map(str, raw)) - {"editors", "reviewers", "agents"})
+        if unknown:
+            raise StoreError(path, f"roles 下有未知的键 '{unknown[0]}'（可用：editors, reviewers, agents）")
+        lists = {}
+        for key in ("editors", "reviewers", "agents"):
+            value = raw.get(key) or []
+            if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+                raise StoreError(path, f"roles.{key} 必须是用户名列表")
+            lists[key] = frozenset(str(v) for v in value)
+        return Roles(lists["editors"], lists["reviewers"], lists["agents"], source=path)
+
+    def _require(self, user: str, role: str | tuple[str, ...], action: str, article_id: str | None = None) -> None:
+        roles = self.roles()
+        held = roles.of(user)
+        needed = {role} if isinstance(role, str) else set(role)
+        if held & needed:
+            return
+        where = article_id or str(self.db_path)
+        if held == {"agent"}:
+            raise PermissionDenied(where, f"用户 {user} 是坐席（只读），不能{action}")
+        names = "、".join(ROLE_NAMES[r] for r in sorted(needed))
+        if held:
+            listed = f"（{roles.source} 中的角色：{'、'.join(ROLE_NAMES[r] for r in sorted(held))}）"
+        else:
+            listed = f"（不在 {roles.source} 的 roles 中）"
+        raise PermissionDenied(where, f"用户 {user} 没有{names}权限，不能{action}{listed}")
+
+    # -- workflow -----------------------------------------------------------------------------
+
+    def article(self, article_id: str) -> ArticleInfo:
+        with self._lock:
+            row = self.conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise StoreError(article_id, f"没有这篇文章（先运行 kbtool sync？数据库：{self.db_path}）")
+        return self._article_info(row)
+
+    def articles(self, states: tuple[str, ...] | None = None, include_deleted: bool = False) -> list[ArticleInfo]:
+        sql = f"SELECT {_ARTICLE_COLS} FROM articles"
+        where, params = [], []
+        if not include_deleted:
+            where.append("deleted = 0")
+        if states:
+            where.append(f"state IN ({', '.join('?' for _ in states)})")
+            params.extend(states)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        with self._lock:
+            rows = self.conn.execute(sql + " ORDER BY id", params).fetchall()
+        return [self._article_info(r) for r in rows]
+
+    def _article_info(self, row: tuple) -> ArticleInfo:  # type: ignore[type-arg]
+        (art_id, title, kind, category, path, body, source_hash, state, head, approved, approved_hash,
+         approved_by, approved_at, deleted, valid_until) = row
+        return ArticleInfo(art_id, title, kind, category, str(self.kb_dir / path), body, source_hash, state, head,
+                           approved, approved_hash, approved_by, approved_at, bool(deleted), valid_until)
+
+    def revision(self, article_id: str, number: int | None = None) -> Revision:
+        """Revision ``number`` of an article; its head (latest draft) when None."""
+        with self._lock:
+            if number is None:
+                number = self.article(article_id).head_revision
+                if number is None:
+                    raise StoreError(article_id, "还没有口语稿（kbtool draft save）")
+            row = self.conn.execute(f"SELECT {_REVISION_COLS} FROM revisions WHERE article_id = ? AND number = ?",
+                                    (article_id, number)).fetchone()
+        if row is None:
+            self.article(article_id)  # unknown article: its own message
+            raise StoreError(article_id, f"没有修订 r{number}")
+        return Revision(*row)
+
+    def revisions(self, article_id: str, include_conflicts: bool = True) -> list[Revision]:
+        sql = f"SELECT {_REVISION_COLS} FROM revisions WHERE article_id = ?"
+        if not include_conflicts:
+            sql += " AND kind = 'draft'"
+        with self._lock:
+            rows = self.conn.execute(sql + " ORDER BY number", (article_id,)).fetchall()
+        return [Revision(*r) for r in rows]
+
+    def _locked_article(self, article_id: str) -> ArticleInfo:
+        row = self.conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise StoreError(article_id, f"没有这篇文章（先运行 kbtool sync？数据库：{self.db_path}）")
+        return self._article_info(row)
+
+    def save(
+        self,
+        article_id: str,
+        spoken_text: str,
+        *,
+        base_revision: int | None,
+        decisions: object = None,
+        user: str | None = None,
+    ) -> Revision:
+        """Save a new draft revision on top of ``base_revision`` (None: the first draft).
+
+        When the head has moved past ``base_revision`` (someone else saved meanwhile) the text is
+        kept as a conflict copy and ConflictError is raised: nothing is overwritten or dropped.
+        """
+        who = current_user(user)
+        self._require(who, "editor", "保存草稿", article_id)
+        if not spoken_text.strip():
+            raise StoreError(article_id, "口语稿是空的，没有保存")
+        decisions_json = _decisions_json(decisions, article_id)
+        conflict: tuple[Revision, Revision] | None = None
+        with self._write() as conn:
+            art = self._locked_article(article_id)
+            if art.deleted:
+                raise StoreError(article_id, f"源文件已删除（{art.path}），不能再保存口语稿")
+            number = self._next_number(article_id)
+            kind = "draft" if base_revision == art.head_revision else "conflict"
+            rev = Revision(article_id, number, kind, base_revision, spoken_text, decisions_json, sha256(spoken_text),
+                           art.source_hash, who, now_iso())
+            conn.execute(
+                f"INSERT INTO revisions ({_REVISION_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (rev.article_id, rev.number, rev.kind, rev.base, rev.spoken_text, rev.decisions, rev.text_hash,
+                 rev.source_hash, rev.author, rev.created_at),
+            )
+            if kind == "conflict":
+                head = self._revision_row(article_id, art.head_revision)
+                self._audit("conflict", article_id, user=who, revision=number, source_hash=art.source_hash,
+                            text_hash=rev.text_hash, detail={"base": base_revision, "head": art.head_revision})
+                conflict = (head, rev)
+            else:
+                detail: dict[str, object] = {"base": base_revision}
+                if art.state in ("in_review", "archived"):
+                    detail["was"] = art.state
+                conn.execute("UPDATE articles SET head_revision = ?, state = 'draft' WHERE id = ?", (number, article_id))
+                self._audit("save", article_id, user=who, revision=number, source_hash=art.source_hash,
+                            text_hash=rev.text_hash, detail=detail)
+                if art.state != "draft":
+                    self._bump_generation()
+        if conflict:
+            raise ConflictError(article_id, base_revision, *conflict)
+        return rev
+
+    def _next_number(self, article_id: str) -> int:
+        row = self.conn.execute("SELECT MAX(number) FROM revisions WHERE article_id = ?", (article_id,)).fetchone()
+        return (row[0] or 0) + 1
+
+    def _revision_row(self, article_id: str, number: int | None) -> Revision:
+        row = self.conn.execute(f"SELECT {_REVISION_COLS} FROM revisions WHERE article_id = ? AND number = ?",
+                                (article_id, number)).fetchone()
+        if row is None:
+            raise StoreError(article_id, f"没有修订 r{number}")
+        return Revision(*row)
+
+    def submit(self, article_id: str, *, user: str | None = None, comment: str | None = None) -> Revision:
+        """Send the head revision to review."""
+        who = current_user(user)
+        self._require(who, "editor", "提交审核", article_id)
+        with self._write():
+            art = self._locked_article(article_id)
+            if art.head_revision is None:
+                raise StoreError(article_id, "还没有口语稿，不能提交审核（kbtool draft save）")
+            resubmit_stale = art.state == "approved" and art.stale and art.head_revision == art.approved_revision
+            if art.state not in ("draft", "changes_requested") and not resubmit_stale:
+                raise StoreError(article_id, f"当前状态是「{STATE_NAMES[art.state]}」，不能提交审核")
+            rev = self._revision_row(article_id, art.head_revision)
+            self.conn.execute("UPDATE articles SET state = 'in_review' WHERE id = ?", (article_id,))
+            self._audit("submit", article_id, user=who, revision=rev.number, source_hash=art.source_hash,
+                        text_hash=rev.text_hash, detail={"comment": comment} if comment else None)
+            self._bump_generation()
+        return rev
+
+    def _in_review(self, article_id: str, revision: int | None) -> tuple[ArticleInfo, Revision]:
+        art = self._locked_article(article_id)
+        if art.state != "in_review":
+            raise StoreError(article_id, f"当前状态是「{STATE_NAMES[art.state]}」，不在审核中")
+        if revision is not None and revision != art.head_revision:
+            raise StoreError(article_id, f"你审阅的是 r{revision}，但待审的是 r{art.head_revision}；"
+                                         f"请重新查看（kbtool review show {article_id}）")
+        return art, self._revision_row(article_id, art.head_revision)
+
+    def approve(
+        self,
+        article_id: str,
+        *,
+        user: str | None = None,
+        revision: int | None = None,
+        comment: str | None = None,
+        override_facts: str | None = None,
+    ) -> Revision:
+        """Approve the revision in review: reviewer only, never its own author (four eyes), and
+        only with a clean fact check unless ``override_facts`` gives a written reason."""
+        who = current_user(user)
+        self._require(who, "reviewer", "审核通过", article_id)
+        if override_facts is not None and not override_facts.strip():
+            raise StoreError(article_id, "跳过事实核对必须写明理由")
+        with self._lock:
+            art = self.article(article_id)
+            pending = self.revision(article_id, art.head_revision) if art.head_revision else None
+        # The fact check can be slow; run it outside the write lock, then make sure nothing moved.
+        checked_source = art.source_text
+        facts = fact_check(art.source_text, pending.spoken_text) if pending else None
+        with self._write():
+            art, rev = self._in_review(article_id, revision)
+            if rev.author == who:
+                raise PermissionDenied(article_id, f"四眼原则：r{rev.number} 是 {who} 自己写的，须由另一位审核人通过")
+            if facts is None or pending is None or pending.number != rev.number or art.source_text != checked_source:
+                facts = fact_check(art.source_text, rev.spoken_text)  # something moved meanwhile: check again
+            if not facts.ok and override_facts is None:
+                first = facts.problems[0] if facts.problems else ""
+                raise StoreError(article_id, f"事实核对未通过（{len(facts.problems)} 处：{first}）；"
+                                             "改稿后重新提交，或用 --override-facts 写明理由后通过")
+            now = now_iso()
+            self.conn.execute(
+                "UPDATE articles SET state = 'approved', approved_revision = ?, approved_source_hash = ?,"
+                " approved_by = ?, approved_at = ? WHERE id = ?",
+                (rev.number, art.source_hash, who, now, article_id),
+            )
+            if override_facts is not None and not facts.ok:
+                self._audit("override", article_id, user=who, revision=rev.number, source_hash=art.source_hash,
+                            text_hash=rev.text_hash, detail={"reason": override_facts.strip(), "facts": list(facts.problems)})
+            detail: dict[str, object] = {"author": rev.author, "facts": "ok" if facts.ok else "overridden"}
+            if not facts.available:
+                detail["facts"] = "unavailable"
+            if comment:
+                detail["comment"] = comment
+            self._audit("approve", article_id, user=who, revision=rev.number, source_hash=art.source_hash,
+                        text_hash=rev.text_hash, detail=detail)
+            self._bump_generation()
+        return rev
+
+    def request_changes(self, article_id: str, comment: str, *, user: str | None = None, revision: int | None = None) -> Revision:
+        return self._decide(article_id, "request_changes", "changes_requested", comment, user, revision, "退回修改")
+
+    def reject(self, article_id: str, comment: str, *, user: str | None = None, revision: int | None = None) -> Revision:
+        """Turn the revision down for good (unlike request_changes, not an invitation to fix it)."""
+        return self._decide(article_id, "reject", "rejected", comment, user, revision, "驳回")
+
+    def _decide(self, article_id: str, action: str, state: str, comment: str, user: str | None,
+                revision: int | None, verb: str) -> Revision:
+        who = current_user(user)
+        self._require(who, "reviewer", verb, article_id)
+        if not (comment or "").strip():
+            raise StoreError(article_id, f"{verb}必须写明意见（--comment）")
+        with self._write():
+            art, rev = self._in_review(article_id, revision)
+            self.conn.execute("UPDATE articles SET state = ? WHERE id = ?", (state, article_id))
+            self._audit(action, article_id, user=who, revision=rev.number, source_hash=art.source_hash,
+                        text_hash=rev.text_hash, detail={"comment": comment.strip(), "author": rev.author})
+            self._bump_generation()
+        return rev
+
+    def archive(self, article_id: str, *, user: str | None = None, comment: str | None = None) -> None:
+        """Withdraw an article from agents (answers() leaves it out); a new draft brings it back."""
+        who = current_user(user)
+        self._require(who, ("editor", "reviewer"), "归档", article_id)
+        with self._write():
+            art = self._locked_article(article_id)
+            if art.state == "archived":
+                raise StoreError(article_id, "已经归档")
+            self.conn.execute("UPDATE articles SET state = 'archived' WHERE id = ?", (article_id,))
+            self._audit("archive", article_id, user=who, revision=art.head_revision, source_hash=art.source_hash,
+                        detail={"was": art.state, **({"comment": comment} if comment else {})})
+            self._bump_generation()
+
+    # -- history ------------------------------------------------------------------------------
+
+    def history(self, article_id: str | None = None) -> list[HistoryEntry]:
+        """The audit log (oldest first), for one article or the whole store. Read-only: the
+        store has no method that edits or deletes an entry, and triggers refuse it."""
+        sql = "SELECT seq, at, user_name, action, article_id, revision, source_hash, text_hash, detail FROM audit"
+        with self._lock:
+            if article_id is not None:
+                self.article(article_id)
+                rows = self.conn.execute(sql + " WHERE article_id = ? ORDER BY seq", (article_id,)).fetchall()
+            else:
+                rows = self.conn.execute(sql + " ORDER BY seq").fetchall()
+        return [HistoryEntry(*r[:8], json.loads(r[8]) if r[8] else {}) for r in rows]
+
+    def verify_history(self) -> list[str]:
+        """Problems with the audit chain (empty when every entry is as written)."""
+        problems = []
+        prev = ""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT seq, at, user_name, action, article_id, revision, source_hash, text_hash, detail, chain"
+                " FROM audit ORDER BY seq").fetchall()
+        for seq, *fields, chain in rows:
+            expected = _chain(prev, *fields)
+            if expected != chain:
+                problems.append(f"audit #{seq}: 记录与哈希链不符（被改动或删除过）")
+            prev = chain
+        return problems
+
 def answer_status(state: str, has_approved: bool, approval_current: bool) -> str:
     if has_approved:
         return "approved" if approval_current else "stale"
@@ -587,3 +1055,71 @@ def _no_data(conn: sqlite3.Connection) -> None:
 # Data steps that run after a version's DDL (version -> function), for migrations that must
 # fill new columns from existing rows.
 _MIGRATION_DATA: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+
+def _decisions_json(decisions: object, article_id: str) -> str | None:
+    """The draft's decisions as JSON text: a str is taken as JSON already, anything else is dumped."""
+    if decisions is None:
+        return None
+    if isinstance(decisions, (str, bytes)):
+        text = decisions.decode("utf-8") if isinstance(decisions, bytes) else decisions
+        try:
+            json.loads(text)
+        except ValueError:
+            raise StoreError(article_id, "decisions 不是合法的 JSON") from None
+        return text
+    try:
+        return json.dumps(decisions, ensure_ascii=False, sort_keys=True, default=_json_default)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(article_id, f"decisions 无法存为 JSON：{exc}") from None
+
+
+def _json_default(value: object) -> object:
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def fact_check(source: str, spoken: str) -> FactCheck:
+    """Run kbtool.core.facts.verify when it is installed; its absence never blocks approval."""
+    try:
+        from kbtool.core import facts  # type: ignore[attr-defined]
+    except ImportError:
+        return FactCheck(available=False, ok=True)
+    verify = getattr(facts, "verify", None)
+    if verify is None:
+        return FactCheck(available=False, ok=True)
+    return _as_fact_check(verify(source, spoken))
+
+
+def _as_fact_check(result: object) -> FactCheck:
+    """Read the checker's result whatever its shape: a list of problems, or an object with
+    ``ok`` and ``problems``/``issues``/``mismatches``."""
+    items: object = result
+    ok: bool | None = None
+    if hasattr(result, "ok"):
+        ok = bool(result.ok)
+    for name in ("problems", "issues", "mismatches", "missing", "findings"):
+        if hasattr(result, name):
+            items = getattr(result, name)
+            break
+    if isinstance(items, bool):
+        return FactCheck(True, items)
+    problems = tuple(_describe(p) for p in items) if isinstance(items, (list, tuple)) else ()
+    return FactCheck(True, ok if ok is not None else not problems, problems)
+
+
+def _describe(problem: object) -> str:
+    for name in ("message", "describe", "text"):
+        value = getattr(problem, name, None)
+        if callable(value):
+            value = value()
+        if isinstance(value, str) and value:
+            return value
+    return str(problem)

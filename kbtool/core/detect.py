@@ -21,6 +21,7 @@ from rapidfuzz.distance import LCSseq
 
 from kbtool.core.findings import Finding
 from kbtool.core.segment import Segmenter, segmenter_for
+from kbtool.core.speakable import HelperContext, run_helper
 from kbtool.core.stylepack import LEVEL_RANK, Pack
 from kbtool.core.text import normalize, sentence_spans, speakable_length
 
@@ -71,6 +72,7 @@ class Detector:
     def __init__(self, pack: Pack, segmenter: Segmenter | None = None) -> None:
         self.pack = pack
         self.rules = pack.rules
+        self.helper_context = HelperContext.from_settings(pack.settings, pack.protected)
         words = {p for r in pack.rules if r.kind in ("phrase", "repetition") for p in r.phrases}
         words |= {normalize(p) for p in pack.protected}
         self.segmenter = segmenter or segmenter_for(frozenset(normalize(w) for w in words))
@@ -248,6 +250,8 @@ class Detector:
             if original != norm[c.start:c.end] and suggestions:
                 # Traditional source: answer in traditional too.
                 suggestions = tuple(_S2T.convert(s) for s in suggestions)
+            if rule.helper and not rule.replace:
+                suggestions = run_helper(rule.helper, original, self.helper_context)
             line = bisect.bisect_right(line_starts, c.start)
             out.append(
                 Finding(

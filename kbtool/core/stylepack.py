@@ -21,14 +21,14 @@ RULE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 RULE_FIELDS = {
     "id", "level", "category", "message", "phrases", "pattern", "builtin", "replace",
-    "fuzzy", "boundary", "safe", "repeat", "link", "examples",
+    "fuzzy", "boundary", "safe", "repeat", "link", "examples", "helper",
 }
 PACK_FIELDS = {
     "name", "description", "extends", "disable", "settings", "protected", "masking",
     "rules", "categories",
 }
 RULE_FILE_FIELDS = {"rules"}
-SETTINGS_FIELDS = {"sentence_max_chars", "speaking_rate", "fuzzy_min_score"}
+SETTINGS_FIELDS = {"sentence_max_chars", "speaking_rate", "fuzzy_min_score", "read_digits"}
 DEFAULT_FUZZY_SCORE = 80.0
 
 
@@ -59,6 +59,7 @@ class Rule:
     repeat: tuple[int, int] | None = None
     link: str | None = None
     examples: tuple[Example, ...] = ()
+    helper: str | None = None  # a structure helper (kbtool.core.speakable) that makes suggestions
     source: str = ""
     line: int = 0
     regex: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
@@ -77,6 +78,7 @@ class Settings:
     sentence_max_chars: int = 30
     speaking_rate: int = 200  # characters per minute: PSC "medium" reading pace, see README
     fuzzy_min_score: float = DEFAULT_FUZZY_SCORE
+    read_digits: int = 0  # digit runs at least this long are suggested digit by digit; 0 = never
 
 
 @dataclass(frozen=True)
@@ -250,13 +252,21 @@ def parse_rule(raw: Any, path: str, categories: tuple[str, ...] = CATEGORIES) ->
     link = raw.get("link")
     if link is not None and not isinstance(link, str):
         raise _problem(path, raw.line_of("link"), "'link' must be a string", rule_id)
+    helper = raw.get("helper")
+    if helper is not None:
+        from kbtool.core.speakable import HELPER_NAMES
+
+        if helper not in HELPER_NAMES:
+            raise _problem(path, raw.line_of("helper"), f"unknown helper {helper!r} (known: {', '.join(HELPER_NAMES)})", rule_id)
     default_safe = bool(phrases) and len(replacements) == 1 and repeat is None
     return Rule(
         id=rule_id, level=level, category=category, message=message.strip(), phrases=phrases,
         pattern=pattern, builtin=builtin, replace=replacements, fuzzy=fuzzy, min_score=min_score,
-        boundary=raw.get("boundary", True), safe=raw.get("safe", default_safe), repeat=repeat,
+        boundary=raw.get("boundary", True), repeat=repeat,
+        # helper suggestions are the editor's to take or leave: never a safe (automatic) fix
+        safe=raw.get("safe", default_safe) and not (helper and not replacements),
         link=link, examples=_examples(raw.get("examples"), path, rule_id, raw.line_of("examples")),
-        source=path, line=line, regex=regex,
+        helper=helper, source=path, line=line, regex=regex,
     )
 
 

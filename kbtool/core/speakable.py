@@ -1,0 +1,551 @@
+"""Structure helpers: turn written structure into something an agent can say.
+
+Each helper takes the text of one span (a sentence, a menu path, a list block, a date …) and
+returns spoken alternatives, best first, or ``()`` when it has nothing better to offer. The
+editor takes or leaves them; nothing here is ever applied automatically (none is a safe fix).
+
+Helpers are reached two ways:
+
+* a style-pack rule with ``helper: <name>`` and no ``replace`` gets its finding's suggestions
+  from the helper (``run_helper``), so a pack decides where they fire;
+* ``scan(text, ctx)`` finds every span any helper can improve, for a full draft when the pack
+  has no such rules.
+
+Decisions worth knowing (also in docs): a date keeps its year unless the year is the current one
+(``HelperContext.today``), because dropping another year changes the fact; times get the part of
+day (凌晨/早上/上午/中午/下午/晚上) and a range's end repeats it only when it changes; digits are read
+one by one (with 幺 for 1, as telephone numbers are said) only when the pack sets
+``read_digits`` (the shortest digit run to read that way).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import cn2an
+
+from kbtool.core.text import sentence_spans, speakable_length
+
+CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_CJK_RE = re.compile(f"[{CJK}]")
+
+
+@dataclass(frozen=True)
+class HelperContext:
+    """What helpers may depend on besides the span: pack settings and the reference date."""
+
+    sentence_max_chars: int = 30
+    today: dt.date | None = None
+    read_digits: int = 0  # 0: off; else digit runs at least this long are read one by one
+    protected: tuple[str, ...] = ()
+
+    @property
+    def year(self) -> int:
+        return (self.today or dt.date.today()).year
+
+    @classmethod
+    def from_settings(cls, settings: object, protected: Iterable[str] = (), today: dt.date | None = None) -> HelperContext:
+        return cls(
+            sentence_max_chars=int(getattr(settings, "sentence_max_chars", 30)),
+            today=today,
+            read_digits=int(getattr(settings, "read_digits", 0) or 0),
+            protected=tuple(protected),
+        )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A span ``scan`` found that a helper can say better."""
+
+    helper: str
+    start: int
+    end: int
+    text: str
+    replacements: tuple[str, ...]
+    scope: str = "word"  # "sentence" for whole-sentence rewrites (splits, lists)
+
+
+# -- numbers ------------------------------------------------------------------------------------
+
+def cn_number(value: str | int | float) -> str:
+    """Arabic to Chinese reading (``2`` → 二, ``0.5`` → 零点五)."""
+    return cn2an.an2cn(str(value))
+
+
+def _count_word(n: int) -> str:
+    """The number before a measure word: 两 rather than 二."""
+    return "两" if n == 2 else cn_number(n)
+
+
+_DIGIT_READING = dict(zip("0123456789", "零幺二三四五六七八九", strict=True))
+
+
+def digits_one_by_one(digits: str) -> str:
+    """``10086`` → 幺零零八六 (telephone style: 1 is 幺 so it is not heard as 七)."""
+    return "".join(_DIGIT_READING.get(ch, ch) for ch in digits)
+
+
+# -- sentence splitting -------------------------------------------------------------------------
+
+_CUT_PUNCT = "，,；;"
+_OPEN = "“「『（(《\"‘"
+_CLOSE = "”」』）)》\"’"
+
+
+def _cut_points(text: str) -> list[int]:
+    """Indices of clause punctuation outside quotes and brackets, where a sentence may end."""
+    points = []
+    depth = 0
+    quote = False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            quote = not quote
+            continue
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif (ch in _CUT_PUNCT and depth == 0 and not quote and i < len(text) - 1
+              and speakable_length(text[:i]) and speakable_length(text[i + 1:])):
+            points.append(i)
+    return points
+
+
+def _best_cut(text: str, points: list[int], lo: int, hi: int) -> int | None:
+    inside = [p for p in points if lo < p < hi]
+    if not inside:
+        return None
+    total = speakable_length(text[lo:hi])
+    return min(inside, key=lambda p: (abs(2 * speakable_length(text[lo:p]) - total), p))
+
+
+def _split_recursive(text: str, points: list[int], lo: int, hi: int, limit: int, out: list[int]) -> None:
+    if speakable_length(text[lo:hi]) <= limit:
+        return
+    cut = _best_cut(text, points, lo, hi)
+    if cut is None:
+        return
+    _split_recursive(text, points, lo, cut, limit, out)
+    out.append(cut)
+    _split_recursive(text, points, cut + 1, hi, limit, out)
+
+
+def _apply_cuts(text: str, cuts: Iterable[int]) -> str:
+    chars = list(text)
+    for c in cuts:
+        chars[c] = "。"
+    return "".join(chars)
+
+
+def split_sentence(text: str, ctx: HelperContext) -> tuple[str, ...]:
+    """A sentence too long for one breath, cut at clause boundaries near the middle.
+
+    First suggestion: cut until every piece fits (where the punctuation allows); second: one
+    cut nearest the middle. Commas and semicolons become full stops; colons are left alone
+    (they introduce what follows), as is anything inside quotes or brackets.
+    """
+    if speakable_length(text) <= ctx.sentence_max_chars:
+        return ()
+    points = _cut_points(text)
+    if not points:
+        return ()
+    cuts: list[int] = []
+    _split_recursive(text, points, 0, len(text), ctx.sentence_max_chars, cuts)
+    out = []
+    if cuts:
+        out.append(_apply_cuts(text, cuts))
+    one = _best_cut(text, points, 0, len(text))
+    if one is not None and [one] != cuts:
+        out.append(_apply_cuts(text, [one]))
+    return tuple(out)
+
+
+# -- menu paths ---------------------------------------------------------------------------------
+
+_MENU_VERBS = "依次点击|依次选择|依次进入|点击|点选|选择|进入|打开|点开|找到"
+_ITEM = rf"[“\"「『]?(?:(?!{_MENU_VERBS})[{CJK}A-Za-z0-9]){{1,12}}[”\"」』]?"
+_SEP = r"\s*(?:->|→|>|＞|»|-|－|—{1,2})\s*"
+MENU_RE = re.compile(rf"(?P<verb>{_MENU_VERBS})?(?P<items>{_ITEM}(?:{_SEP}{_ITEM})+)")
+_SEP_RE = re.compile(_SEP)
+_NOT_MENU_ITEM = re.compile(r"^(?:周[一二三四五六日天]|星期.|礼拜.|\d+[年月日号点时分]?|[A-Za-z]?\d+[A-Za-z]?)$")
+_VERB_SHORT = {"选择": "选", "点选": "选", "进入": "进", "依次进入": "进", "依次选择": "选", "打开": "打开", "找到": "找到"}
+
+
+def _menu_items(span: str) -> tuple[str, list[str]] | None:
+    m = MENU_RE.fullmatch(span.strip())
+    if not m:
+        return None
+    items = [s.strip() for s in _SEP_RE.split(m.group("items"))]
+    if len(items) < 2 or any(not s for s in items):
+        return None
+    if any(_NOT_MENU_ITEM.match(s.strip("“”\"「」『』")) for s in items) or not any(_CJK_RE.search(s) for s in items):
+        return None
+    return _VERB_SHORT.get(m.group("verb") or "", "点"), items
+
+
+def menu_path(text: str, ctx: HelperContext) -> tuple[str, ...]:
+    """``我的-设置-安全中心`` → 先点我的，再点设置，最后点安全中心."""
+    parsed = _menu_items(text)
+    if parsed is None:
+        return ()
+    verb, items = parsed
+    steps = [f"先{verb}{items[0]}", f"再{verb}{items[1]}"]
+    for item in items[2:-1]:
+        steps.append(f"然后{verb}{item}")
+    if len(items) > 2:
+        steps.append(f"最后{verb}{items[-1]}")
+    return ("，".join(steps), f"依次{verb}{'、'.join(items)}")
+
+
+# -- numbered lists -----------------------------------------------------------------------------
+
+_LIST_LINE = re.compile(r"^[ \t]*(?:(?P<n>\d{1,2})[.、．)）]|[（(](?P<p>\d{1,2})[)）]|(?P<c>[①-⑩]))[ \t]*(?P<body>\S.*)$")
+LIST_BLOCK_RE = re.compile(r"(?:^[ \t]*(?:\d{1,2}[.、．)）]|[（(]\d{1,2}[)）]|[①-⑩])[ \t]*\S[^\n]*(?:\n|$)){2,}", re.M)
+_INLINE_ITEM = re.compile(r"(?:[（(](?P<p>\d{1,2})[)）]|(?P<c>[①-⑩]))")
+
+
+def _item_number(m: re.Match[str]) -> int:
+    if m.group("c"):
+        return ord(m.group("c")) - ord("①") + 1
+    return int(m.group("n") if "n" in m.groupdict() and m.group("n") else m.group("p"))
+
+
+def _join_items(items: list[str], sep: str, head: str | None = None) -> str:
+    n = len(items)
+    parts = []
+    for i, body in enumerate(items, 1):
+        body = body.strip().rstrip("。；;，,. ")
+        end = "。" if i == n else "；"
+        parts.append(f"第{cn_number(i)}，{body}{end}")
+    lead = f"有{_count_word(n)}点：" if head is None else head
+    return lead + sep + sep.join(parts)
+
+
+def numbered_list(text: str, ctx: HelperContext) -> tuple[str, ...]:
+    """Numbered lines (1. 2. 3.) or inline （1）…（2）… → 有三点：第一…；第二…；第三…。"""
+    lines = text.rstrip("\n").split("\n")
+    matches = [_LIST_LINE.match(line) for line in lines]
+    if len(lines) >= 2 and all(matches):
+        numbers = [_item_number(m) for m in matches if m]
+        if numbers != list(range(1, len(numbers) + 1)):
+            return ()
+        bodies = [m.group("body") for m in matches if m]
+        trail = "\n" if text.endswith("\n") else ""
+        return (_join_items(bodies, "\n") + trail, _join_items(bodies, "") + trail)
+    marks = list(_INLINE_ITEM.finditer(text))
+    if len(marks) < 2:
+        return ()
+    numbers = [_item_number(m) for m in marks]
+    if numbers != list(range(1, len(numbers) + 1)):
+        return ()
+    head = text[: marks[0].start()]
+    bodies = [text[m.end(): (marks[k + 1].start() if k + 1 < len(marks) else len(text))] for k, m in enumerate(marks)]
+    head = head.rstrip("：:，, ")
+    return (_join_items(bodies, "", f"{head}：" if head else None),)
+
+
+# -- parentheses --------------------------------------------------------------------------------
+
+PAREN_RE = re.compile(rf"(?<!\])[（(](?P<body>[^（）()\n]*[{CJK}][^（）()\n]*)[）)]")
+_PAREN_LEADS = (
+    (re.compile(r"^(?:以下简称|下称|简称)"), None),
+    (re.compile(r"^(?:不含|不包括|不包含)"), "不包括"),
+    (re.compile(r"^(?:含|包含|包括)"), "包括"),
+    (re.compile(r"^(?:如|例如|比如|譬如)[：:]?"), "比如"),
+    (re.compile(r"^(?:即|也就是|亦即)[：:]?"), "也就是"),
+    (re.compile(r"^(?:注|备注)[：:]"), "要注意"),
+    (re.compile(r"^(?:详见|参见|具体见|见)"), "具体可以看"),
+)
+
+
+def parentheses(text: str, ctx: HelperContext) -> tuple[str, ...]:
+    """（含社保联名卡） → ，包括社保联名卡，  — a bracket cannot be heard, a clause can."""
+    m = PAREN_RE.fullmatch(text)
+    if not m:
+        return ()
+    body = m.group("body").strip()
+    if re.fullmatch(r"[一二三四五六七八九十\d]+", body):
+        return ()  # （一）: a section number, not an aside
+    for lead, spoken in _PAREN_LEADS:
+        hit = lead.match(body)
+        if hit:
+            rest = body[hit.end():].strip("：: ")
+            if spoken is None:
+                return ("",)  # “以下简称…” means nothing to a caller
+            return (f"，{spoken}{rest}，", f"，{body}，")
+    return (f"，{body}，", f"，也就是{body}，")
+
+
+# -- dates, times, amounts, percentages, classes, digits ----------------------------------------
+
+DATE_RE = re.compile(
+    r"(?<!\d)(?:(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号]|(?P<m2>\d{1,2})月(?P<d2>\d{1,2})日"
+    r"|(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})(?!\d))"
+)
+
+
+def date(text: str, ctx: HelperContext) -> tuple[str, ...]:
+    """2024年3月16日 → 2024年3月16号; the current year's dates drop the year (3月16号)."""
+    m = DATE_RE.fullmatch(text)
+    if not m:
+        return ()
+    year = m.group("y") or m.group("iy")
+    month = int(m.group("m") or m.group("m2") or m.group("im"))
+    day = int(m.group("d") or m.group("d2") or m.group("id"))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return ()
+    short = f"{month}月{day}号"
+    if year is None:
+        return (short,)
+    full = f"{int(year)}年{short}"
+    return (short, full) if int(year) == ctx.year else (full, short)
+
+
+_PERIOD_WORDS = "凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间"
+_CLOCK = r"(?P<{0}h>[01]?\d|2[0-4])[:：](?P<{0}m>[0-5]\d)"
+TIME_RE = re.compile(
+    rf"(?<![\d:：])(?P<p1>{_PERIOD_WORDS})?{_CLOCK.format('a')}"
+    rf"(?:\s*(?P<sep>至|到|-|－|—|~|～)\s*(?P<p2>{_PERIOD_WORDS})?{_CLOCK.format('b')})?(?![\d:：])"
+)
+# (name, first minute, last minute inclusive when used as a range end)
+_PERIODS = (("凌晨", 0, 360), ("早上", 360, 540), ("上午", 540, 720), ("中午", 720, 780),
+            ("下午", 780, 1080), ("晚上", 1080, 1440))
+
+
+def _period(minutes: int) -> tuple[str, int, int]:
+    for name, lo, hi in _PERIODS:
+        if lo <= minutes < hi:
+            return name, lo, hi
+    return _PERIODS[-1]
+
+
+def _clock(minutes: int) -> str:
+    hour, minute = divmod(minutes, 60)
+    if hour > 12:
+        hour -= 12
+    tail = "" if minute == 0 else ("半" if minute == 30 else f"{minute}分")
+    return f"{hour}点{tail}"
+
+
+def spoken_time(minutes: int, given_period: str | None = None) -> str:
+    return f"{given_period or _period(minutes)[0]}{_clock(minutes)}"
+
+
+def time(text: str, ctx: HelperContext) -> tuple[str, ...]:
+    """9:00至16:00 → 上午9点到下午4点; 00:00至06:00 → 凌晨0点到6点; 16:00 → 下午4点."""
+    m = TIME_RE.fullmatch(text)
+    if not m:
+        return ()
+    start = int(m.group("ah")) * 60 + int(m.group("am"))
+    if start > 1440:
+        return ()
+    first = spoken_time(start, m.group("p1"))
+    if m.group("bh") is None:
+        return (first,)
+    end = int(m.group("bh")) * 60 + int(m.group("bm"))
+    if end > 1440:
+        return ()
+    _, lo, hi = _period(start)
+    if m.group("p2"):
+        second = spoken_time(end, m.group("p2"))
+    elif lo <= end <= hi and end >= start:
+        second = _clock(end)
+    else:
+        second = spoken_time(end)
+    return (f"{first}到{second}",)
+
+
+AMOUNT_RE = re.compile(
+    r"(?P<pre>¥|￥|RMB\s?|人民币\s?)?(?<![\d.,])(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<dec>\d+))?\s*(?P<mul>万|亿)?"
+    r"(?P<unit>元|块)?(?![\d%％])"
+)
+
+
+def amount(text: str, ctx: HelperContext) -> tuple[str, ...]:
+    """¥10,000.00 → 1万元 (or 1万块): no separators, no ¥, no .00, big round sums in 万."""
+    m = AMOUNT_RE.fullmatch(text.strip())
+    if not m or not (m.group("pre") or m.group("unit")):
+        return ()
+    digits = m.group("int").replace(",", "")
+    dec = (m.group("dec") or "").rstrip("0")
+    mul = m.group("mul") or ""
+    value = f"{int(digits)}{'.' + dec if dec else ''}"
+    if not mul and not dec and int(digits) >= 10000 and int(digits) % 1000 == 0:
+        wan = int(digits) / 10000
+        value, mul = (f"{wan:g}", "万")
+    spoken = f"{value}{mul}元"
+    out = (spoken, f"{value}{mul}块")
+    return () if out[0] == text else out
+
+
+PERCENT_RE = re.compile(r"(?<![\d.])(?P<v>\d+(?:\.\d+)?)\s*(?P<u>[%％‰])")
+
+
+def percent(text: str, ctx: HelperContext) -> tuple[str, ...]:
+    """1% → 百分之一, 0.05% → 万分之五, 0.5% → 千分之五, 3‰ → 千分之三."""
+    m = PERCENT_RE.fullmatch(text.strip())
+    if not m:
+        return ()
+    raw = m.group("v")
+    if m.group("u") == "‰":
+        return (f"千分之{cn_number(_trim(raw))}",)
+    plain = f"百分之{cn_number(_trim(raw))}"
+    value = float(raw)
+    for scale, name in ((10, "千分之"), (100, "万分之")):
+        scaled = round(value * scale, 6)
+        if value < 1 and scaled == int(scaled) and scaled >= 1:
+            return (f"{name}{cn_number(int(scaled))}", plain)
+    return (plain,)
+
+
+def _trim(number: str) -> str:
+    return number.rstrip("0").rstrip(".") if "." in number else number
+
+
+CLASS_RE = re.compile(r"(?<![A-Za-z])(?P<c>III|II|I|Ⅰ|Ⅱ|Ⅲ)(?=类)")
+_CLASS_VALUE = {"I": 1, "II": 2, "III": 3, "Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3}
+
+
+def account_class(text: str, ctx: HelperContext) -> tuple[str, ...]:
+    """II类 → 二类: Roman numerals are misread aloud (“爱爱类”)."""
+    out = CLASS_RE.sub(lambda m: cn_number(_CLASS_VALUE[m.group("c")]), text)
+    return (out,) if out != text else ()
+
+
+DIGITS_RE = re.compile(r"(?<![\d.,:：%])\d{3,4}(?:[- ]\d{3,4}){1,3}(?![\d%])|(?<![\d.,:：%])\d{3,}(?![\d.,:：%年月日号元块万亿])")
+
+
+def digits(text: str, ctx: HelperContext) -> tuple[str, ...]:
+    """95588 → 九五五八八, 400-820-8820 → 四零零，八二零，八八二零 (only where the pack asks)."""
+    groups = re.split(r"[- ]", text.strip())
+    if not all(g.isdigit() for g in groups) or sum(map(len, groups)) < max(ctx.read_digits, 3):
+        return ()
+    return ("，".join(digits_one_by_one(g) for g in groups),)
+
+
+def speakable_forms(text: str, ctx: HelperContext) -> tuple[str, ...]:
+    """Every date, time, amount, percentage and class in the span in its spoken form."""
+    out = text
+    for sug in reversed(_form_suggestions(text, ctx)):
+        out = out[: sug.start] + sug.replacements[0] + out[sug.end:]
+    return (out,) if out != text else ()
+
+
+HELPERS: dict[str, Callable[[str, HelperContext], tuple[str, ...]]] = {
+    "split_sentence": split_sentence,
+    "menu_path": menu_path,
+    "numbered_list": numbered_list,
+    "parentheses": parentheses,
+    "date": date,
+    "time": time,
+    "amount": amount,
+    "percent": percent,
+    "account_class": account_class,
+    "digits": digits,
+    "speakable_forms": speakable_forms,
+}
+HELPER_NAMES: tuple[str, ...] = tuple(HELPERS)
+
+
+def run_helper(name: str, text: str, ctx: HelperContext | None = None) -> tuple[str, ...]:
+    """Suggestions of helper ``name`` for ``text``; never the text itself, never duplicates."""
+    out: list[str] = []
+    for s in HELPERS[name](text, ctx or HelperContext()):
+        if s != text and s not in out:
+            out.append(s)
+    return tuple(out)
+
+
+# -- scanning a whole text ----------------------------------------------------------------------
+
+_FORM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("date", DATE_RE),
+    ("time", TIME_RE),
+    ("percent", PERCENT_RE),
+    ("amount", AMOUNT_RE),
+    ("account_class", re.compile(r"(?<![A-Za-z])(?:III|II|I|Ⅰ|Ⅱ|Ⅲ)类")),
+)
+
+
+def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def _protected_spans(text: str, protected: Iterable[str]) -> list[tuple[int, int]]:
+    spans = []
+    for term in protected:
+        pos = text.find(term)
+        while pos != -1:
+            spans.append((pos, pos + len(term)))
+            pos = text.find(term, pos + 1)
+    return spans
+
+
+def _form_suggestions(text: str, ctx: HelperContext, blocked: list[tuple[int, int]] | None = None) -> list[Suggestion]:
+    blocked = list(blocked or [])
+    out: list[Suggestion] = []
+    taken: list[tuple[int, int]] = []
+    for name, pattern in _FORM_PATTERNS:
+        for m in pattern.finditer(text):
+            start, end = m.span()
+            if start == end or _overlaps(start, end, taken) or _overlaps(start, end, blocked):
+                continue
+            reps = run_helper(name, text[start:end], ctx)
+            if reps:
+                out.append(Suggestion(name, start, end, text[start:end], reps))
+            taken.append((start, end))  # a date's digits are no amount, even unchanged
+    if ctx.read_digits:
+        for m in DIGITS_RE.finditer(text):
+            start, end = m.span()
+            if _overlaps(start, end, taken) or _overlaps(start, end, blocked):
+                continue
+            reps = run_helper("digits", m.group(), ctx)
+            if reps:
+                out.append(Suggestion("digits", start, end, m.group(), reps))
+    out.sort(key=lambda s: s.start)
+    return out
+
+
+def scan(text: str, ctx: HelperContext | None = None, skip: Iterable[tuple[int, int]] = ()) -> list[Suggestion]:
+    """Every span of ``text`` a helper can improve, outside ``skip`` and protected terms.
+
+    Word-scope suggestions never overlap each other; sentence-scope ones (splits, lists) may
+    contain word-scope ones, as a long sentence contains its words.
+    """
+    ctx = ctx or HelperContext()
+    skip = list(skip)
+    blocked = skip + _protected_spans(text, ctx.protected)
+    words: list[Suggestion] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(helper: str, start: int, end: int, scope: str = "word") -> None:
+        if _overlaps(start, end, skip) or (scope == "word" and (_overlaps(start, end, taken) or _overlaps(start, end, blocked))):
+            return
+        reps = run_helper(helper, text[start:end], ctx)
+        if reps:
+            words.append(Suggestion(helper, start, end, text[start:end], reps, scope))
+            if scope == "word":
+                taken.append((start, end))
+
+    for m in LIST_BLOCK_RE.finditer(text):
+        end = m.end() - (1 if text[m.end() - 1:m.end()] == "\n" else 0)
+        add("numbered_list", m.start(), end, "sentence")
+    for m in MENU_RE.finditer(text):
+        add("menu_path", *m.span())
+    for m in PAREN_RE.finditer(text):
+        add("parentheses", *m.span())
+    for sug in _form_suggestions(text, ctx, blocked + taken):
+        words.append(sug)
+        taken.append((sug.start, sug.end))
+    for start, end in sentence_spans(text):
+        body_end = end
+        while body_end > start and text[body_end - 1] in "。！？!?；;\n ":
+            body_end -= 1
+        if _LIST_LINE.match(text[start:body_end]):
+            continue  # a list item: the list helper handles it
+        add("split_sentence", start, body_end, "sentence")
+    words.sort(key=lambda s: (s.start, -s.end))
+    return words

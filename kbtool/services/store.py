@@ -35,13 +35,16 @@ STATUSES = ("approved", "stale", "in_review", "draft", "none")
 
 
 CONFIG_NAME = "kbtool.yml"
+DEFAULT_REVIEW_DAYS = 90
 ROLE_NAMES = {"editor": "编辑", "reviewer": "审核", "agent": "坐席"}
 STATE_NAMES = {
     "none": "无口语稿", "draft": "草稿", "in_review": "审核中", "changes_requested": "退回修改",
     "rejected": "已驳回", "approved": "已通过", "archived": "已归档",
 }
 _ARTICLE_COLS = ("id, title, kind, category, path, body, source_hash, state, head_revision, approved_revision,"
-                 " approved_source_hash, approved_by, approved_at, deleted, valid_until")
+                 " approved_source_hash, approved_by, approved_at, deleted, valid_until, review_by,"
+                 " (SELECT COUNT(*) FROM flags f WHERE f.article_id = articles.id AND f.resolved_at IS NULL)")
+_FLAG_COLS = "id, article_id, reason, flagged_by, flagged_at, revision, resolved_by, resolved_at, resolution"
 _REVISION_COLS = "article_id, number, kind, base, spoken_text, decisions, text_hash, source_hash, author, created_at"
 
 
@@ -121,7 +124,25 @@ _V1 = [
     "CREATE TRIGGER revisions_no_delete BEFORE DELETE ON revisions BEGIN SELECT RAISE(ABORT, 'revisions are immutable'); END",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1]
+# Version 2: answers carry a review-by date; agents flag answers as wrong or outdated.
+_V2 = [
+    "ALTER TABLE articles ADD COLUMN review_by VARCHAR(10)",
+    """CREATE TABLE flags (
+        id INTEGER PRIMARY KEY,
+        article_id VARCHAR(200) NOT NULL REFERENCES articles(id),
+        reason TEXT NOT NULL,
+        flagged_by VARCHAR(200) NOT NULL,
+        flagged_at VARCHAR(40) NOT NULL,
+        revision INTEGER,
+        source_hash CHAR(64),
+        resolved_by VARCHAR(200),
+        resolved_at VARCHAR(40),
+        resolution TEXT
+    )""",
+    "CREATE INDEX flags_by_article ON flags (article_id, resolved_at)",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -215,6 +236,12 @@ class ArticleInfo:
     approved_at: str | None
     deleted: bool
     valid_until: str | None
+    review_by: str | None = None   # approved answers are due for another look on this date
+    open_flags: int = 0            # agents' unresolved "wrong / outdated" flags
+
+    @property
+    def overdue(self) -> bool:
+        return self.review_by is not None and self.review_by < dt.date.today().isoformat()
 
     @property
     def stale(self) -> bool:
@@ -235,8 +262,27 @@ class ArticleInfo:
             "state": self.state, "status": self.status, "head_revision": self.head_revision,
             "approved_revision": self.approved_revision, "approved_by": self.approved_by,
             "approved_at": self.approved_at, "stale": self.stale, "expired": self.expired,
-            "deleted": self.deleted, "source_hash": self.source_hash,
+            "deleted": self.deleted, "source_hash": self.source_hash, "review_by": self.review_by,
+            "overdue": self.overdue, "open_flags": self.open_flags,
         }
+
+
+@dataclass(frozen=True)
+class Flag:
+    id: int
+    article_id: str
+    reason: str
+    flagged_by: str
+    flagged_at: str
+    revision: int | None
+    resolved_by: str | None = None
+    resolved_at: str | None = None
+    resolution: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        import dataclasses
+
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
@@ -788,9 +834,10 @@ class Store:
 
     def _article_info(self, row: tuple) -> ArticleInfo:  # type: ignore[type-arg]
         (art_id, title, kind, category, path, body, source_hash, state, head, approved, approved_hash,
-         approved_by, approved_at, deleted, valid_until) = row
+         approved_by, approved_at, deleted, valid_until, review_by, open_flags) = row
         return ArticleInfo(art_id, title, kind, category, str(self.kb_dir / path), body, source_hash, state, head,
-                           approved, approved_hash, approved_by, approved_at, bool(deleted), valid_until)
+                           approved, approved_hash, approved_by, approved_at, bool(deleted), valid_until,
+                           review_by, open_flags)
 
     def revision(self, article_id: str, number: int | None = None) -> Revision:
         """Revision ``number`` of an article; its head (latest draft) when None."""
@@ -890,8 +937,10 @@ class Store:
             art = self._locked_article(article_id)
             if art.head_revision is None:
                 raise StoreError(article_id, "还没有口语稿，不能提交审核（kbtool draft save）")
-            resubmit_stale = art.state == "approved" and art.stale and art.head_revision == art.approved_revision
-            if art.state not in ("draft", "changes_requested") and not resubmit_stale:
+            # An approved answer goes back to review unchanged when its source changed, its review
+            # date passed or an agent flagged it; agents keep seeing it meanwhile.
+            review_again = art.state == "approved" and art.head_revision == art.approved_revision
+            if art.state not in ("draft", "changes_requested") and not review_again:
                 raise StoreError(article_id, f"当前状态是「{STATE_NAMES[art.state]}」，不能提交审核")
             rev = self._revision_row(article_id, art.head_revision)
             self.conn.execute("UPDATE articles SET state = 'in_review' WHERE id = ?", (article_id,))
@@ -941,15 +990,17 @@ class Store:
                 raise StoreError(article_id, f"事实核对未通过（{len(facts.problems)} 处：{first}）；"
                                              "改稿后重新提交，或用 --override-facts 写明理由后通过")
             now = now_iso()
+            review_by = review_date(now, self.review_interval())
             self.conn.execute(
                 "UPDATE articles SET state = 'approved', approved_revision = ?, approved_source_hash = ?,"
-                " approved_by = ?, approved_at = ? WHERE id = ?",
-                (rev.number, art.source_hash, who, now, article_id),
+                " approved_by = ?, approved_at = ?, review_by = ? WHERE id = ?",
+                (rev.number, art.source_hash, who, now, review_by, article_id),
             )
             if override_facts is not None and not facts.ok:
                 self._audit("override", article_id, user=who, revision=rev.number, source_hash=art.source_hash,
                             text_hash=rev.text_hash, detail={"reason": override_facts.strip(), "facts": list(facts.problems)})
-            detail: dict[str, object] = {"author": rev.author, "facts": "ok" if facts.ok else "overridden"}
+            detail: dict[str, object] = {"author": rev.author, "facts": "ok" if facts.ok else "overridden",
+                                         "review_by": review_by}
             if not facts.available:
                 detail["facts"] = "unavailable"
             if comment:
@@ -992,6 +1043,87 @@ class Store:
             self._audit("archive", article_id, user=who, revision=art.head_revision, source_hash=art.source_hash,
                         detail={"was": art.state, **({"comment": comment} if comment else {})})
             self._bump_generation()
+
+    def review_interval(self) -> int:
+        value = self.config().get("review_interval_days", DEFAULT_REVIEW_DAYS)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise StoreError(str(self.kb_dir / CONFIG_NAME), f"review_interval_days 必须是正整数，现在是 {value!r}")
+        return value
+
+    def overdue(self, today: dt.date | None = None) -> list[ArticleInfo]:
+        """Approved answers whose review-by date has passed (oldest first), for editors."""
+        day = (today or dt.date.today()).isoformat()
+        with self._lock:
+            rows = self.conn.execute(
+                f"SELECT {_ARTICLE_COLS} FROM articles WHERE deleted = 0 AND state <> 'archived'"
+                " AND review_by IS NOT NULL AND review_by < ? ORDER BY review_by, id", (day,)).fetchall()
+        return [self._article_info(r) for r in rows]
+
+    def flag(self, article_id: str, reason: str, *, user: str | None = None) -> int:
+        """An agent (or anyone on the team) reports an answer as wrong or outdated."""
+        who = current_user(user)
+        self._require(who, ("agent", "editor", "reviewer"), "标记答案", article_id)
+        if not (reason or "").strip():
+            raise StoreError(article_id, "标记答案有误时必须写明原因")
+        with self._write():
+            art = self._locked_article(article_id)
+            cur = self.conn.execute(
+                "INSERT INTO flags (article_id, reason, flagged_by, flagged_at, revision, source_hash) VALUES (?, ?, ?, ?, ?, ?)",
+                (article_id, reason.strip(), who, now_iso(), art.approved_revision, art.source_hash))
+            flag_id = int(cur.lastrowid or 0)
+            self._audit("flag", article_id, user=who, revision=art.approved_revision, source_hash=art.source_hash,
+                        detail={"flag": flag_id, "reason": reason.strip()})
+        return flag_id
+
+    def flags(self, article_id: str | None = None, include_resolved: bool = False) -> list[Flag]:
+        sql = f"SELECT {_FLAG_COLS} FROM flags"
+        where, params = [], []
+        if article_id is not None:
+            where.append("article_id = ?")
+            params.append(article_id)
+        if not include_resolved:
+            where.append("resolved_at IS NULL")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        with self._lock:
+            return [Flag(*r) for r in self.conn.execute(sql + " ORDER BY id", params).fetchall()]
+
+    def resolve_flag(self, flag_id: int, resolution: str, *, user: str | None = None) -> Flag:
+        who = current_user(user)
+        self._require(who, ("editor", "reviewer"), "处理标记")
+        if not (resolution or "").strip():
+            raise StoreError(f"flag {flag_id}", "处理标记时必须写明结果")
+        with self._write():
+            row = self.conn.execute(f"SELECT {_FLAG_COLS} FROM flags WHERE id = ?", (flag_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"flag {flag_id}", "没有这个标记")
+            if row[7] is not None:
+                raise StoreError(f"flag {flag_id}", f"已由 {row[6]} 处理过")
+            now = now_iso()
+            self.conn.execute("UPDATE flags SET resolved_by = ?, resolved_at = ?, resolution = ? WHERE id = ?",
+                              (who, now, resolution.strip(), flag_id))
+            self._audit("flag.resolve", row[1], user=who, detail={"flag": flag_id, "resolution": resolution.strip()})
+        return Flag(*row[:6], who, now, resolution.strip())
+
+    def editor_queue(self) -> list[tuple[ArticleInfo, list[str]]]:
+        """What editors should look at, with the reasons: changes requested, rejected, stale,
+        overdue for review, flagged by agents."""
+        out = []
+        for art in self.articles():
+            reasons = []
+            if art.state == "changes_requested":
+                reasons.append("changes_requested")
+            if art.state == "rejected":
+                reasons.append("rejected")
+            if art.stale and art.state != "archived":
+                reasons.append("stale")
+            if art.overdue and art.state != "archived":
+                reasons.append("overdue")
+            if art.open_flags:
+                reasons.append("flagged")
+            if reasons:
+                out.append((art, reasons))
+        return out
 
     # -- history ------------------------------------------------------------------------------
 
@@ -1052,9 +1184,20 @@ def _no_data(conn: sqlite3.Connection) -> None:
     return None
 
 
+def _v2_review_by(conn: sqlite3.Connection) -> None:
+    """Approvals made before review dates existed are due one default interval after approval."""
+    rows = conn.execute("SELECT id, approved_at FROM articles WHERE approved_at IS NOT NULL").fetchall()
+    for art_id, approved_at in rows:
+        conn.execute("UPDATE articles SET review_by = ? WHERE id = ?", (review_date(approved_at, DEFAULT_REVIEW_DAYS), art_id))
+
+
 # Data steps that run after a version's DDL (version -> function), for migrations that must
 # fill new columns from existing rows.
-_MIGRATION_DATA: dict[int, Callable[[sqlite3.Connection], None]] = {}
+_MIGRATION_DATA: dict[int, Callable[[sqlite3.Connection], None]] = {2: _v2_review_by}
+
+
+def review_date(approved_at: str, days: int) -> str:
+    return (dt.datetime.fromisoformat(approved_at).date() + dt.timedelta(days=days)).isoformat()
 
 
 def _decisions_json(decisions: object, article_id: str) -> str | None:

@@ -503,6 +503,8 @@ class Store:
             return
         with self._write() as conn:
             version = self.schema_version()  # again, under the write lock: someone may have won
+            if version == SCHEMA_VERSION:
+                return
             if version > SCHEMA_VERSION:
                 raise StoreError(str(self.db_path), f"数据库结构版本 {version} 比本程序支持的 {SCHEMA_VERSION} 新，请升级 kbtool")
             for index in range(version, SCHEMA_VERSION):

@@ -390,33 +390,29 @@ class Draft:
         rendered = self.render()
         if not 0 <= start <= end <= len(rendered.text):
             raise ValueError(f"edit {start}-{end} outside the draft (length {len(rendered.text)})")
+        pieces = rendered.pieces
+        touched = {p.origin for p in pieces if p.origin and p.out_start <= end and start <= p.out_end}
         lo_out, hi_out = start, end
         lo_src, hi_src = rendered.to_source(start), rendered.to_source(end)
-        for p in rendered.pieces:
-            if p.origin is None:
-                continue
-            touches = p.out_start <= end and start <= p.out_end
-            if touches:
-                lo_out, hi_out = min(lo_out, p.out_start), max(hi_out, p.out_end)
-                lo_src, hi_src = min(lo_src, p.src_start), max(hi_src, p.src_end)
-        # a finding whose several changes straddle the region is frozen whole
-        changed = True
-        while changed:
-            changed = False
-            for key in {p.origin for p in rendered.pieces if p.origin}:
-                group = [p for p in rendered.pieces if p.origin == key]
-                g_lo, g_hi = min(p.src_start for p in group), max(p.src_end for p in group)
-                if _clash((g_lo, g_hi), (lo_src, hi_src)) and not (lo_src <= g_lo and g_hi <= hi_src):
-                    lo_src, hi_src = min(lo_src, g_lo), max(hi_src, g_hi)
-                    lo_out = min(lo_out, min(p.out_start for p in group))
-                    hi_out = max(hi_out, max(p.out_end for p in group))
-                    changed = True
-            lo_out, hi_out = min(lo_out, rendered.to_output(lo_src)), max(hi_out, rendered.to_output(hi_src))
+        while True:  # a finding whose several changes straddle the region is frozen whole
+            for p in pieces:
+                if p.origin in touched:
+                    lo_out, hi_out = min(lo_out, p.out_start), max(hi_out, p.out_end)
+                    lo_src, hi_src = min(lo_src, p.src_start), max(hi_src, p.src_end)
+            more = {
+                p.origin for p in pieces
+                if p.origin and p.origin not in touched and (
+                    _clash((p.src_start, p.src_end), (lo_src, hi_src)) or (p.src_start == p.src_end and lo_src < p.src_start < hi_src)
+                    or lo_out < p.out_start < hi_out or lo_out < p.out_end < hi_out
+                )
+            }
+            if not more:
+                break
+            touched |= more
         new_text = rendered.text[lo_out:start] + text + rendered.text[end:hi_out]
-        for p in rendered.pieces:
-            if p.origin and lo_src <= p.src_start and p.src_end <= hi_src and not p.origin.startswith("edit:"):
-                self.decisions.pop(p.origin, None)
-        self.edits = [e for e in self.edits if not (lo_src <= e.start and e.end <= hi_src)]
+        for origin in touched:
+            self.decisions.pop(origin, None)  # type: ignore[arg-type]
+        self.edits = [e for n, e in enumerate(self.edits) if f"edit:{n}" not in touched]
         self.add_edit(lo_src, hi_src, new_text)
 
     # -- rendering --------------------------------------------------------------------------------

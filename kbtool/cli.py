@@ -183,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None and argv is None and sys.stdin.isatty() and sys.stdout.isatty():
+        args = parser.parse_args(["tui"])  # bare `kbtool` in a terminal opens the app on ./kb
     if not getattr(args, "func", None):
         parser.print_help()
         return ExitCode.OK

@@ -4,4 +4,6 @@ Add a module name here to plug a new command group in (kept as names so that imp
 does not import every service up front).
 """
 
-MODULES: list[str] = []
+MODULES: list[str] = [
+    "tui",
+]

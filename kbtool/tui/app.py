@@ -1,0 +1,342 @@
+"""The kbtool app: one window, four modes (编辑 / 审核 / 查询 / 规则), all from the keyboard.
+
+Start-up order matters: the first screen is composed from nothing but the options, then
+thread workers load the knowledge base, compile the pack (the segmenter's dictionary load is
+the slow part), check every article, open the review store and the search index. Each posts a
+message; the handlers here own the results and publish ``data_changed`` so visible screens
+redraw. Screens also re-read the app's state when they are shown again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from kbtool.tui.commands import KbCommands
+from kbtool.tui.messages import DetectorReady, Failed, KbLoaded, Progress, ReportsReady, SearchReady, StoreReady
+
+if TYPE_CHECKING:
+    from kbtool.core.article import Article
+    from kbtool.core.detect import Detector
+    from kbtool.core.report import ArticleReport
+    from kbtool.core.stylepack import Pack
+
+REPORT_BATCH = 200
+
+
+@dataclass
+class TuiOptions:
+    """What the command line chose. ``user`` None means the store's default identity."""
+
+    kb_dir: Path = Path("kb")
+    style: str | None = None
+    db: Path | None = None
+    user: str | None = None
+    # Only the tests and the benchmark turn these off, to look at one part on its own.
+    open_store: bool = True
+
+
+@dataclass
+class Tasks:
+    """Long work in progress, shown by the progress line of the current screen."""
+
+    running: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+
+
+def _lazy(target: str) -> Callable[[], Screen]:
+    """A mode factory that imports its screen on first use, off the start-up path."""
+
+    def make() -> Screen:
+        from importlib import import_module
+
+        module_name, _, class_name = target.partition(":")
+        return getattr(import_module(module_name), class_name)()
+
+    return make
+
+
+class KbApp(App[None]):
+    """The whole application. State lives here; screens read it and call the services."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "kbtool"
+    ENABLE_COMMAND_PALETTE = True
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    COMMANDS = App.COMMANDS | {KbCommands}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
+        "editor": _lazy("kbtool.tui.screens.editor:ArticleListScreen"),
+        "review": _lazy("kbtool.tui.screens.review:ReviewScreen"),
+        "agent": _lazy("kbtool.tui.screens.agent:AgentScreen"),
+        "rules": _lazy("kbtool.tui.screens.rules:RulesScreen"),
+    }
+    MODE_LABEL: ClassVar[dict[str, str]] = {"editor": "编辑", "review": "审核", "agent": "查询", "rules": "规则"}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "帮助", id="app.help"),
+        # The modes are listed on the top line (ModeBar), so they stay out of the footer.
+        Binding("f2", "mode('editor')", "编辑", id="app.mode.editor", show=False),
+        Binding("f3", "mode('review')", "审核", id="app.mode.review", show=False),
+        Binding("f4", "mode('agent')", "查询", id="app.mode.agent", show=False),
+        Binding("f5", "mode('rules')", "规则", id="app.mode.rules", show=False),
+        Binding("ctrl+p", "command_palette", "命令", id="app.palette", show=False, priority=True),
+        Binding("f9", "switch_user", "换用户", id="app.user", show=False),
+        Binding("ctrl+q", "quit", "退出", id="app.quit", priority=True, show=False),
+    ]
+
+    def __init__(self, options: TuiOptions | None = None, start_mode: str = "editor") -> None:
+        super().__init__()
+        self.options = options or TuiOptions()
+        self.start_mode = start_mode
+        self.timings: dict[str, float] = {"start": time.perf_counter()}
+        self.pack: Pack | None = None
+        self.detector: Detector | None = None
+        self.articles: dict[str, Article] = {}
+        self.load_problems: list[Any] = []
+        self.reports: dict[str, ArticleReport] = {}
+        self.reports_done = False
+        self.kb_ready = False
+        self.store: Any = None
+        self.searcher: Any = None
+        self.user: str = self.options.user or ""
+        self.tasks = Tasks()
+        self.data_changed: Signal[str] = Signal(self, "data-changed")
+
+    def on_mount(self) -> None:
+        self.switch_mode(self.start_mode)
+        self.call_after_refresh(self.milestone, "first_screen")
+        self.load_kb()
+        self.load_detector()
+
+    def milestone(self, name: str) -> None:
+        """Record when a stage of start-up is reached (read by the start-up benchmark)."""
+        self.timings.setdefault(name, time.perf_counter())
+
+    # -- workers: plain calls into the services, results posted as messages --------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="kb")
+    def load_kb(self) -> None:
+        from kbtool.services.kb import load_articles
+
+        kb = self.options.kb_dir
+        self.post_message(Progress("kb", "读取知识库", 0, 0))
+        if not kb.is_dir():
+            self.post_message(Failed("kb", f"{kb}: 找不到知识库文件夹（用 --kb 指定）"))
+            self.post_message(KbLoaded([], []))
+            return
+        result = load_articles([kb])
+        self.post_message(KbLoaded(result.articles, result.problems))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="detector")
+    def load_detector(self) -> None:
+        from kbtool.core.errors import KbInputError
+
+        self.post_message(Progress("detector", "加载规则包与分词词典", 0, 0))
+        try:
+            from kbtool.core.detect import Detector
+            from kbtool.services.packs import load_pack
+
+            pack = load_pack(self.options.style)
+            detector = Detector(pack)
+            detector.segmenter.cut("预热")  # the dictionary loads on first use: pay it here
+        except KbInputError as exc:
+            self.post_message(Failed("detector", "；".join(str(p) for p in exc.problems)))
+            return
+        self.post_message(DetectorReady(pack, detector))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="check")
+    def check_all(self, detector: Detector, articles: list[Article]) -> None:
+        from kbtool.core.report import check_article
+
+        worker = get_current_worker()
+        batch: dict[str, Any] = {}
+        total = len(articles)
+        for i, article in enumerate(articles, 1):
+            if worker.is_cancelled:
+                return
+            batch[article.id] = check_article(detector, article)
+            if len(batch) >= REPORT_BATCH:
+                self.post_message(ReportsReady(batch))
+                self.post_message(Progress("check", "检查文章", i, total))
+                batch = {}
+        self.post_message(ReportsReady(batch, final=True))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="store")
+    def open_store(self) -> None:
+        """Open the review store and sync it with the knowledge base (issue 5's service)."""
+        from kbtool.tui import services
+
+        self.post_message(Progress("store", "同步审核库", 0, 0))
+        try:
+            store, summary = services.open_store(self.options)
+        except services.Unavailable as exc:
+            self.post_message(Failed("store", str(exc), severity="warning"))
+            return
+        self.post_message(StoreReady(store, summary))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    def open_search(self, store: Any) -> None:
+        from kbtool.tui import services
+
+        self.post_message(Progress("search", "建立检索索引", 0, 0))
+        try:
+            searcher = services.open_search(store, self.options)
+        except services.Unavailable as exc:
+            self.post_message(Failed("search", str(exc), severity="warning"))
+            return
+        self.post_message(SearchReady(searcher))
+
+    # -- handlers own the state -------------------------------------------------------------------
+
+    def on_progress(self, message: Progress) -> None:
+        self.tasks.running[message.task] = (message.label, message.done, message.total)
+        self.data_changed.publish("progress")
+
+    def _finish(self, task: str) -> None:
+        self.tasks.running.pop(task, None)
+
+    def on_kb_loaded(self, message: KbLoaded) -> None:
+        self._finish("kb")
+        self.articles = {a.id: a for a in message.articles}
+        self.load_problems = list(message.problems)
+        self.kb_ready = True
+        if message.problems:
+            first = message.problems[0]
+            more = f"（另有 {len(message.problems) - 1} 个）" if len(message.problems) > 1 else ""
+            self.notify(f"{first}{more}", title="有文件读不了", severity="warning", timeout=8)
+        self.milestone("kb_loaded")
+        self.data_changed.publish("articles")
+        self._start_checks()
+        if self.options.open_store:
+            self.open_store()
+
+    def on_detector_ready(self, message: DetectorReady) -> None:
+        self._finish("detector")
+        self.pack, self.detector = message.pack, message.detector
+        self.milestone("detector_ready")
+        self.data_changed.publish("detector")
+        self._start_checks()
+
+    def _start_checks(self) -> None:
+        if self.detector is not None and self.kb_ready:
+            self.reports = {}
+            self.reports_done = False
+            self.check_all(self.detector, list(self.articles.values()))
+
+    def on_reports_ready(self, message: ReportsReady) -> None:
+        self.reports.update(message.reports)
+        if message.final:
+            self._finish("check")
+            self.reports_done = True
+            self.milestone("reports_done")
+        self.data_changed.publish("reports")
+
+    def on_store_ready(self, message: StoreReady) -> None:
+        self._finish("store")
+        self.store = message.store
+        if not self.user:
+            self.user = getattr(message.store, "user", "") or ""
+        if message.summary:
+            self.notify(message.summary, title="审核库已同步", timeout=4)
+        self.milestone("store_ready")
+        self.data_changed.publish("store")
+        self.open_search(message.store)
+
+    def on_search_ready(self, message: SearchReady) -> None:
+        self._finish("search")
+        self.searcher = message.searcher
+        self.milestone("search_ready")
+        self.data_changed.publish("search")
+
+    def on_failed(self, message: Failed) -> None:
+        self._finish(message.task)
+        title = "出错了" if message.severity == "error" else "暂不可用"
+        self.notify(message.message, title=title, severity=message.severity, timeout=10)
+        self.data_changed.publish("failed")
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """A bug in a worker becomes one notification, not a crash (exit_on_error=False)."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self._finish(event.worker.group)
+            self.notify(f"{type(error).__name__}: {error}", title=f"后台任务失败（{event.worker.group}）",
+                        severity="error", timeout=10)
+            self.data_changed.publish("failed")
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the knowledge base again (and re-check, re-sync) after files changed on disk."""
+        self.kb_ready = False
+        self.load_kb()
+
+    def action_mode(self, mode: str) -> None:
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        from kbtool.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_switch_user(self) -> None:
+        from kbtool.tui.screens.dialogs import TextPrompt
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.user = name.strip()
+                self.notify(f"当前用户：{self.user}", timeout=3)
+                self.data_changed.publish("user")
+
+        self.push_screen(TextPrompt("切换用户", "用户名（审核时需要另一位用户）", self.user), chosen)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every key binding active on ``screen`` plus the app's own commands, in Chinese."""
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or binding.action in seen or not active.enabled:
+                continue
+            seen.add(binding.action)
+            node = active.node
+
+            def run(action: str = binding.action, node: Any = node) -> None:
+                self.call_later(self.run_action, action, node)
+
+            key_name = self.get_key_display(binding) if binding.key else key
+            yield SystemCommand(f"{binding.description}（{key_name}）", binding.tooltip or binding.description, run)
+        yield SystemCommand("切换用户", "以另一位用户身份操作（例如第二位审核人）", self.action_switch_user)
+        yield SystemCommand("主题", "更换配色主题", self.action_change_theme)
+        yield SystemCommand("截图", "把当前屏幕存为 SVG", lambda: self.set_timer(0.1, self.deliver_screenshot))
+        yield SystemCommand("退出", "退出 kbtool", self.action_quit)
+
+    # -- helpers for screens ----------------------------------------------------------------------
+
+    def status_of(self, article_id: str) -> str:
+        """The review status of an article ('' when there is no store or no draft yet)."""
+        if self.store is None:
+            return ""
+        from kbtool.tui import services
+
+        return services.status_of(self.store, article_id)
+
+    def progress_text(self) -> str:
+        parts = []
+        for label, done, total in self.tasks.running.values():
+            parts.append(f"{label} {done}/{total}" if total else f"{label}…")
+        return " · ".join(parts)
+
+
+def run(options: TuiOptions) -> int:
+    KbApp(options).run()
+    return 0

@@ -1,0 +1,89 @@
+"""Labels, styles and width-correct text helpers shared by the screens (no Textual here).
+
+Every width is counted in terminal cells with ``rich.cells.cell_len``: a Chinese character is
+two cells, so ``len()`` would misalign every column that mixes Chinese and ASCII.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len, set_cell_size
+from rich.style import Style
+from rich.text import Text
+
+LEVEL_LABEL = {"error": "错误", "warning": "警告", "suggestion": "建议"}
+LEVEL_ICON = {"error": "✖", "warning": "▲", "suggestion": "●"}
+# Backgrounds readable on both dark and light themes; the current finding is reversed on top.
+LEVEL_MARK = {
+    "error": Style.parse("bold #ffffff on #a4262c"),
+    "warning": Style.parse("#1a1a1a on #e0a526"),
+    "suggestion": Style.parse("underline #3a96dd"),
+}
+LEVEL_TEXT = {"error": Style.parse("bold #e5534b"), "warning": Style.parse("#e0a526"), "suggestion": Style.parse("#3a96dd")}
+CURRENT_MARK = Style(reverse=True, bold=True)
+KIND_LABEL = {"article": "文章", "announcement": "公告"}
+CATEGORY_LABEL = {
+    "official": "公文腔", "boilerplate": "公告套话", "forbidden": "服务禁语", "politeness": "礼貌用语", "structure": "口播结构",
+}
+STATUS_LABEL = {
+    "": "未起草",
+    "none": "未起草",
+    "new": "未起草",
+    "draft": "草稿",
+    "in_review": "待审核",
+    "review": "待审核",
+    "changes_requested": "需修改",
+    "approved": "已通过",
+    "rejected": "已驳回",
+    "archived": "已归档",
+    "stale": "原文已变",
+    "expired": "已失效",
+}
+
+
+def status_label(status: str | None) -> str:
+    return STATUS_LABEL.get(status or "", status or "未起草")
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells (with an ellipsis when cut) and padded to exactly that."""
+    if width <= 0:
+        return ""
+    text = text.replace("\n", " ")
+    if cell_len(text) > width:
+        text = set_cell_size(text, max(0, width - 1)) + "…"
+    return set_cell_size(text, width)
+
+
+def clip(text: str, width: int) -> str:
+    """Like ``fit`` without the padding."""
+    text = text.replace("\n", " ")
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(0, width - 1)).rstrip() + "…"
+
+
+def mmss(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def marked(text: str, spans: list[tuple[int, int, Style]]) -> Text:
+    """``text`` with each (start, end, style) span stylized; offsets are string offsets."""
+    out = Text(text)
+    for start, end, style in spans:
+        out.stylize(style, start, end)
+    return out
+
+
+def finding_line(finding: object, width: int, decision: str = "") -> Text:
+    """One row of a findings list: icon, level, the flagged words, the first suggestion."""
+    level = finding.level  # type: ignore[attr-defined]
+    sugg = finding.suggestions  # type: ignore[attr-defined]
+    arrow = ""
+    if sugg:
+        arrow = " → " + (sugg[0] if sugg[0] else "（删去）")
+    head = f"{LEVEL_ICON[level]} {decision}" if decision else f"{LEVEL_ICON[level]} "
+    body = clip(f"「{finding.text}」{arrow}", max(4, width - cell_len(head)))  # type: ignore[attr-defined]
+    line = Text(head, style=LEVEL_TEXT[level])
+    line.append(body)
+    return line

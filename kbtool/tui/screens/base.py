@@ -1,0 +1,59 @@
+"""What every mode screen shares: header, progress line, footer, and live data updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from kbtool.tui.widgets.modebar import ModeBar
+from kbtool.tui.widgets.taskbar import TaskBar
+
+
+class KbScreen(Screen[None]):
+    """A mode screen. Subclasses compose ``body()`` and react in ``refresh_data(kind)``."""
+
+    @property
+    def kb(self) -> Any:
+        """The app, typed loosely: it owns articles, reports, detector, store and searcher."""
+        return self.app
+
+    MODE = "editor"
+
+    def compose(self) -> ComposeResult:
+        yield ModeBar(self.MODE, self.TITLE or "")
+        yield from self.body()
+        yield TaskBar()
+        yield Footer(compact=True)
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.kb.data_changed.subscribe(self, self._data_changed)
+        self._update_subtitle()
+
+    def on_screen_resume(self) -> None:
+        self._update_subtitle()
+        self.query_one(TaskBar).update_from(self.kb)
+        self.refresh_data("resume")
+
+    def _data_changed(self, kind: str) -> None:
+        if not self.is_current:
+            return  # re-read on resume instead
+        self.query_one(TaskBar).update_from(self.kb)
+        if kind in ("user", "detector", "store"):
+            self._update_subtitle()
+        if kind != "progress":
+            self.refresh_data(kind)
+
+    def _update_subtitle(self) -> None:
+        app = self.kb
+        pack = app.pack.name if app.pack is not None else (app.options.style or "default")
+        user = f" · 用户 {app.user}" if app.user else ""
+        self.query_one(ModeBar).set_text(self.title or self.TITLE or "", f"{app.options.kb_dir} · 规则包 {pack}{user}")
+
+    def refresh_data(self, kind: str) -> None:
+        """Redraw from the app's state; ``kind`` says what changed (articles, reports, …)."""

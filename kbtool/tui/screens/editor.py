@@ -1,0 +1,223 @@
+"""编辑: the article list (filter, sort) and the article editor it opens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Input, Static
+
+from kbtool.tui.format import KIND_LABEL, LEVEL_TEXT, clip, status_label
+from kbtool.tui.screens.base import KbScreen
+
+SORTS = (("readiness", "就绪度↑"), ("findings", "问题数↓"), ("title", "标题"))
+KINDS = ("", "article", "announcement")
+ALL = "全部"
+# Fixed columns of the list; the title takes what is left of the width.
+COLUMNS = (("ready", "就绪", 4), ("count", "问题", 4), ("status", "状态", 8), ("kind", "类型", 4), ("cat", "分类", 8))
+
+
+@dataclass(frozen=True)
+class Row:
+    """What the list shows of one article (pure data, built from the app's state)."""
+
+    id: str
+    title: str
+    kind: str
+    category: str
+    status: str
+    readiness: int | None
+    findings: int | None
+    worst: str | None
+    tags: tuple[str, ...]
+
+
+def build_rows(app: Any) -> list[Row]:
+    rows = []
+    for article in app.articles.values():
+        report = app.reports.get(article.id)
+        worst = None
+        if report is not None and report.findings:
+            worst = min(report.findings, key=lambda f: f.rank).level
+        rows.append(Row(
+            id=article.id, title=article.title, kind=article.kind, category=article.category,
+            status=app.status_of(article.id), readiness=report.metrics.readiness if report else None,
+            findings=len(report.findings) if report else None, worst=worst, tags=article.tags,
+        ))
+    return rows
+
+
+def select_rows(rows: list[Row], text: str, kind: str, category: str, status: str, sort: str) -> list[Row]:
+    """Filter and sort; unchecked articles (no report yet) go last in the score sorts."""
+    needle = text.strip().lower()
+    out = [
+        r for r in rows
+        if (not kind or r.kind == kind)
+        and (not category or r.category == category)
+        and (not status or status_label(r.status) == status)
+        and (not needle or needle in f"{r.id} {r.title} {' '.join(r.tags)}".lower())
+    ]
+    if sort == "readiness":
+        out.sort(key=lambda r: (r.readiness is None, r.readiness or 0, r.title))
+    elif sort == "findings":
+        out.sort(key=lambda r: (r.findings is None, -(r.findings or 0), r.title))
+    else:
+        out.sort(key=lambda r: (r.title, r.id))
+    return out
+
+
+class ArticleListScreen(KbScreen):
+    """Every article with its readiness; Enter opens the editor."""
+
+    TITLE = "编辑"
+    MODE = "editor"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "打开", id="list.open", show=False),
+        Binding("slash", "focus_filter", "筛选", id="list.filter"),
+        Binding("k", "cycle('kind')", "类型", id="list.kind"),
+        Binding("c", "cycle('category')", "分类", id="list.category"),
+        Binding("s", "cycle('status')", "状态", id="list.status"),
+        Binding("o", "cycle('sort')", "排序", id="list.sort"),
+        Binding("ctrl+r", "reload", "重新载入", id="list.reload", show=False),
+        Binding("escape", "focus_table", "回到列表", id="list.back", show=False),
+    ]
+
+    def body(self) -> ComposeResult:
+        with Vertical(id="list-box"):
+            with Horizontal(id="list-bar"):
+                yield Input(placeholder="筛选：标题、编号、标签（/）", id="list-filter")
+                yield Static(id="list-state")
+            yield DataTable(id="list-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="list-empty")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.kind = ""
+        self.category = ""
+        self.status = ""
+        self.sort = "readiness"
+        self._rows: list[Row] = []
+        self._shown: list[Row] = []
+        self._title_width = 0
+        table = self.query_one(DataTable)
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        table.add_column("标题", key="title")
+        table.focus()
+        self.refresh_data("mount")
+
+    def on_resize(self) -> None:
+        if self._title_width != self._fit_title_width():
+            self._fill()
+
+    def _fit_title_width(self) -> int:
+        fixed = sum(width + 2 for _, _, width in COLUMNS)  # DataTable pads each cell by 1 each side
+        return max(10, self.query_one(DataTable).size.width - fixed - 3)
+
+    def refresh_data(self, kind: str) -> None:
+        if kind in ("progress", "detector", "search", "failed"):
+            if kind == "failed":
+                self._update_state()
+            return
+        self._rows = build_rows(self.kb)
+        self._fill()
+
+    def _fill(self) -> None:
+        table = self.query_one(DataTable)
+        keep = self.current_id()
+        self._title_width = self._fit_title_width()
+        self._shown = select_rows(self._rows, self.query_one("#list-filter", Input).value,
+                                  self.kind, self.category, self.status, self.sort)
+        table.clear()
+        for r in self._shown:
+            ready = Text("…" if r.readiness is None else str(r.readiness), justify="right")
+            count = Text("" if r.findings is None else str(r.findings), justify="right",
+                         style=LEVEL_TEXT[r.worst] if r.worst else "")
+            table.add_row(ready, count, status_label(r.status), KIND_LABEL.get(r.kind, r.kind),
+                          clip(r.category, 8), clip(r.title, self._title_width), key=r.id)
+        if keep is not None:
+            index = next((i for i, r in enumerate(self._shown) if r.id == keep), None)
+            if index is not None:
+                table.move_cursor(row=index, animate=False)
+        self._update_state()
+
+    def _update_state(self) -> None:
+        app = self.kb
+        sort_label = dict(SORTS)[self.sort]
+        kind = KIND_LABEL.get(self.kind, ALL) if self.kind else ALL
+        self.query_one("#list-state", Static).update(
+            f"类型 {kind} · 分类 {clip(self.category or ALL, 8)} · 状态 {self.status or ALL} · 排序 {sort_label}"
+        )
+        box = self.query_one("#list-box")
+        box.border_title = f"文章 {len(self._shown)}/{len(self._rows)}"
+        empty = self.query_one("#list-empty", Static)
+        if not app.articles and "kb_loaded" in app.timings:
+            empty.update(f"{app.options.kb_dir} 里没有文章。用 kbtool tui --kb 文件夹 打开别的知识库。")
+        elif not app.articles:
+            empty.update("正在读取知识库…")
+        elif not self._shown:
+            empty.update("没有符合筛选条件的文章（按 k / c / s 切换条件，/ 改筛选词）")
+        else:
+            empty.update("")
+        empty.display = not self._shown
+
+    def current_id(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def action_cycle(self, what: str) -> None:
+        if what == "sort":
+            keys = [k for k, _ in SORTS]
+            self.sort = keys[(keys.index(self.sort) + 1) % len(keys)]
+        elif what == "kind":
+            self.kind = KINDS[(KINDS.index(self.kind) + 1) % len(KINDS)]
+        elif what == "category":
+            options = ["", *sorted({r.category for r in self._rows})]
+            self.category = options[(options.index(self.category) + 1) % len(options)] if self.category in options else ""
+        elif what == "status":
+            options = ["", *sorted({status_label(r.status) for r in self._rows})]
+            self.status = options[(options.index(self.status) + 1) % len(options)] if self.status in options else ""
+        self._fill()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#list-filter", Input).focus()
+
+    def action_focus_table(self) -> None:
+        self.query_one(DataTable).focus()
+
+    @on(Input.Changed, "#list-filter")
+    def _filter(self) -> None:
+        self._fill()
+
+    @on(Input.Submitted, "#list-filter")
+    def _filter_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    @on(DataTable.RowSelected, "#list-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.open_article(str(event.row_key.value))
+
+    def action_open(self) -> None:
+        article_id = self.current_id()
+        if article_id:
+            self.open_article(article_id)
+
+    def action_reload(self) -> None:
+        self.kb.reload()
+
+    def open_article(self, article_id: str) -> None:
+        from kbtool.tui.screens.article import ArticleScreen
+
+        if article_id not in self.kb.articles:
+            self.notify(f"没有编号为 {article_id} 的文章", severity="error", timeout=5)
+            return
+        self.app.push_screen(ArticleScreen(article_id))

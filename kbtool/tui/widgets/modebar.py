@@ -1,0 +1,41 @@
+"""The top line: the four modes with their keys (current one lit) and where you are."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.widget import Widget
+
+from kbtool.tui.format import clip
+
+MODES = (("editor", "F2", "编辑"), ("review", "F3", "审核"), ("agent", "F4", "查询"), ("rules", "F5", "规则"))
+
+
+class ModeBar(Widget):
+    DEFAULT_CSS = """
+    ModeBar { height: 1; background: $panel; color: $text; }
+    """
+
+    def __init__(self, mode: str, title: str = "", context: str = "") -> None:
+        super().__init__()
+        self.mode, self.title_text, self.context = mode, title, context
+
+    def set_text(self, title: str | None = None, context: str | None = None) -> None:
+        if title is not None:
+            self.title_text = title
+        if context is not None:
+            self.context = context
+        self.refresh()
+
+    def render(self) -> Text:
+        line = Text(" kbtool ", style="bold")
+        for mode, key, label in MODES:
+            style = "bold reverse" if mode == self.mode else ""
+            line.append(" ")
+            line.append(f"{key} {label}", style=style)
+        line.append("  ")
+        room = self.size.width - cell_len(line.plain) - 1
+        tail = self.title_text + (f" · {self.context}" if self.context else "")
+        if room > 4:
+            line.append(clip(tail, room), style="dim" if not self.title_text else "")
+        return line

@@ -1,0 +1,128 @@
+"""The editor's path on the core alone: list, open, move between findings, decide, write."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, OptionList
+
+from kbtool.tui.screens.article import ArticleScreen
+from kbtool.tui.screens.editor import ArticleListScreen
+from tests.tui_kit import SIZE, make_app, pilot_test, settle
+
+
+async def open_card_loss(pilot):
+    screen = pilot.app.screen
+    assert isinstance(screen, ArticleListScreen)
+    screen.open_article("card-loss")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ArticleScreen)
+    return pilot.app.screen
+
+
+@pilot_test
+async def test_the_list_puts_the_least_ready_article_first(tmp_path):
+    app = make_app(tmp_path, store=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 3
+        readiness = [app.reports[str(table.coordinate_to_cell_key((r, 0)).row_key.value)].metrics.readiness
+                     for r in range(table.row_count)]
+        assert readiness == sorted(readiness)
+        await pilot.press("k")  # kind: articles only
+        assert table.row_count == 2
+        await pilot.press("k")  # announcements only
+        assert table.row_count == 1
+        await pilot.press("slash", *"套餐")
+        assert table.row_count == 0
+        assert "没有符合" in str(app.screen.query_one("#list-empty").render())
+
+
+@pilot_test
+async def test_accepting_a_suggestion_rewrites_the_draft_and_moves_on(tmp_path):
+    app = make_app(tmp_path, store=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_card_loss(pilot)
+        draft = screen.query_one("#draft")
+        assert [f.text for f in screen.findings] == ["持卡人", "予以", "方可"]
+        await pilot.press("a")
+        assert draft.text.startswith("您可致电95588")
+        assert screen.query_one(OptionList).highlighted == 1  # moved on to 予以
+        await pilot.press("2")  # second alternative: 帮您
+        assert "系统自动帮您解除" in draft.text
+        await pilot.press("x")  # 方可: keep it
+        assert "方可补卡" in draft.text
+        assert set(screen.decisions) == {0, 1, 2}
+        await settle(pilot)
+        assert screen._draft_check is not None
+        assert [f.text for f in screen._draft_check.findings] == ["方可"]
+        assert "未保存" in str(screen.query_one("#article-bar").render())
+
+
+@pilot_test
+async def test_free_edits_in_the_draft_survive_a_later_accept(tmp_path):
+    app = make_app(tmp_path, store=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_card_loss(pilot)
+        draft = screen.query_one("#draft")
+        await pilot.press("d")
+        assert draft.has_focus
+        draft.move_cursor((0, 0))
+        await pilot.press(*"您好")
+        await pilot.press("escape")  # back to the findings
+        assert screen.query_one(OptionList).has_focus
+        await pilot.press("a")
+        assert draft.text.startswith("您好您可致电")
+
+
+@pilot_test
+async def test_undo_puts_the_original_words_back(tmp_path):
+    app = make_app(tmp_path, store=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_card_loss(pilot)
+        draft = screen.query_one("#draft")
+        before = draft.text
+        await pilot.press("a", "p", "u")
+        assert draft.text == before
+        assert screen.decisions == {}
+
+
+@pilot_test
+async def test_an_edited_replacement_comes_from_the_dialog(tmp_path):
+    app = make_app(tmp_path, store=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_card_loss(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        dialog_input = app.screen.query_one("#dialog-input")
+        dialog_input.value = "您本人"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.query_one("#draft").text.startswith("您本人可致电")
+        assert screen.decisions[0].kind == "edit"
+
+
+@pilot_test
+async def test_leaving_with_unsaved_changes_asks_first(tmp_path):
+    app = make_app(tmp_path, store=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_card_loss(pilot)
+        await pilot.press("a", "escape")
+        assert isinstance(app.screen, ArticleScreen)  # warned, still here
+        await pilot.press("escape")
+        assert isinstance(app.screen, ArticleListScreen)
+
+
+@pilot_test
+async def test_an_unknown_article_is_a_message_not_a_crash(tmp_path):
+    app = make_app(tmp_path, store=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.open_article("no-such-id")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleListScreen)
+        assert any("no-such-id" in n.message for n in app._notifications)

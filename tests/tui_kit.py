@@ -1,0 +1,49 @@
+"""Shared set-up for the TUI tests: a fixed small pack and knowledge base, a fixed user."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import shutil
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from kbtool.tui.app import KbApp, TuiOptions
+
+DATA = Path(__file__).parent / "data" / "tui"
+PACK = str(DATA / "pack.yml")
+SIZE = (80, 24)
+
+
+def copy_kb(tmp_path: Path) -> Path:
+    kb = tmp_path / "kb"
+    shutil.copytree(DATA / "kb", kb)
+    return kb
+
+
+def make_app(tmp_path: Path, user: str = "小王", mode: str = "editor", store: bool = True) -> KbApp:
+    kb = copy_kb(tmp_path)
+    options = TuiOptions(kb_dir=kb, style=PACK, db=tmp_path / "kb.db", user=user, open_store=store)
+    return KbApp(options, start_mode=mode)
+
+
+async def settle(pilot: Pilot, rounds: int = 6) -> None:
+    """Let workers finish and their messages land (start-up posts several in a chain)."""
+    app = pilot.app
+    for _ in range(rounds):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    await pilot.pause(0.05)
+
+
+def pilot_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async Pilot test on a fresh event loop (no async plugin needed)."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(fn(*args, **kwargs))
+
+    return run

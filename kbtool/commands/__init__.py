@@ -6,4 +6,5 @@ does not import every service up front).
 
 MODULES: list[str] = [
     "tui",
+    "review",
 ]

@@ -286,6 +286,28 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class RuleStat:
+    rule: str
+    accepted: int
+    edited: int
+    rejected: int
+    undecided: int
+
+    @property
+    def decided(self) -> int:
+        return self.accepted + self.edited + self.rejected
+
+    @property
+    def acceptance(self) -> float | None:
+        """Share of decided findings the editors agreed with (accepted or fixed by hand)."""
+        return (self.accepted + self.edited) / self.decided if self.decided else None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"rule": self.rule, "accepted": self.accepted, "edited": self.edited, "rejected": self.rejected,
+                "undecided": self.undecided, "acceptance": None if self.acceptance is None else round(self.acceptance, 3)}
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     seq: int
     at: str
@@ -355,7 +377,7 @@ class ConflictError(StoreError):
         base_text = f"修订 r{base}" if base is not None else "空白稿"
         super().__init__(
             article_id,
-            f"保存冲突：你基于{base_text}修改，但 {head.author} 已于 {head.created_at[:19]} 保存了 r{head.number}；"
+            f"保存冲突：你基于{base_text}修改，但 {head.author} 已于 {_local_time(head.created_at)} 保存了 r{head.number}；"
             f"你的文本已另存为冲突副本 r{copy.number}，没有丢失（kbtool draft show {article_id} --revision {copy.number}）",
         )
 
@@ -368,6 +390,10 @@ class PermissionDenied(StoreError):
 
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _local_time(at: str) -> str:
+    return dt.datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def sha256(text: str) -> str:
@@ -452,6 +478,9 @@ class Store:
         """
         kb_dir = Path(kb_dir)
         path = Path(db_path) if db_path else default_db_path(kb_dir)
+        if not db_path and not os.environ.get(DB_ENV) and not kb_dir.is_dir():
+            # the default store lives inside the knowledge base: never create a stray kb/ folder
+            raise StoreError(str(kb_dir), "找不到知识库文件夹（用 --kb 指定，或用 --db 指定数据库）")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: we issue BEGIN/COMMIT ourselves (write transactions take the
@@ -1127,6 +1156,45 @@ class Store:
                 out.append((art, reasons))
         return out
 
+    def approved_answers(self, include_expired: bool = True) -> list[dict[str, object]]:
+        """Every live approved spoken version with where it came from (for export)."""
+        today = dt.date.today().isoformat()
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT a.id, a.title, a.kind, a.category, a.path, a.source_hash, a.approved_source_hash,"
+                " a.approved_revision, a.approved_by, a.approved_at, a.review_by, a.valid_until, a.verbatim,"
+                " r.spoken_text, r.text_hash, r.author"
+                " FROM articles a JOIN revisions r ON r.article_id = a.id AND r.number = a.approved_revision"
+                " WHERE a.deleted = 0 AND a.state <> 'archived' ORDER BY a.id").fetchall()
+        out = []
+        for (art_id, title, kind, category, path, source_hash, approved_hash, rev, by, at, review_by, until,
+             verbatim, spoken, text_hash, author) in rows:
+            expired = until is not None and until < today
+            if expired and not include_expired:
+                continue
+            out.append({
+                "id": art_id, "title": title, "kind": kind, "category": category, "path": str(self.kb_dir / path),
+                "source_hash": source_hash, "approved_source_hash": approved_hash, "revision": rev,
+                "author": author, "approver": by, "approved_at": at, "review_by": review_by,
+                "stale": approved_hash != source_hash, "expired": expired, "text_hash": text_hash,
+                "verbatim": json.loads(verbatim), "spoken_text": spoken,
+            })
+        return out
+
+    def rule_stats(self) -> list[RuleStat]:
+        """Per rule, what editors did with its findings in the latest draft of each article:
+        accepted a suggestion, edited by hand, rejected (overruled), or left undecided."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT r.decisions FROM revisions r JOIN articles a ON a.id = r.article_id"
+                " AND r.number = a.head_revision WHERE r.decisions IS NOT NULL").fetchall()
+        counts: dict[str, dict[str, int]] = {}
+        for (blob,) in rows:
+            for rule, action in _decided_items(blob):
+                counts.setdefault(rule, {"accept": 0, "edit": 0, "reject": 0, "undecided": 0})[action] += 1
+        return sorted((RuleStat(rule, c["accept"], c["edit"], c["reject"], c["undecided"]) for rule, c in counts.items()),
+                      key=lambda st: (st.acceptance if st.acceptance is not None else 2.0, -st.decided, st.rule))
+
     # -- history ------------------------------------------------------------------------------
 
     def history(self, article_id: str | None = None) -> list[HistoryEntry]:
@@ -1268,3 +1336,24 @@ def _describe(problem: object) -> str:
         if isinstance(value, str) and value:
             return value
     return str(problem)
+
+
+def _decided_items(blob: str) -> list[tuple[str, str]]:
+    """(rule, accept|edit|reject|undecided) for each finding offered in a draft's decisions
+    (kbtool.core.draft's to_dict: ``items`` with key and rule, ``decisions`` by key). Blobs of any
+    other shape count for nothing rather than failing a report."""
+    try:
+        data = json.loads(blob)
+    except ValueError:
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        return []
+    decisions = data.get("decisions") if isinstance(data.get("decisions"), dict) else {}
+    out = []
+    for item in data["items"]:
+        if not isinstance(item, dict) or "rule" not in item:
+            continue
+        decision = decisions.get(item.get("key"))
+        action = decision.get("action") if isinstance(decision, dict) else None
+        out.append((str(item["rule"]), action if action in ("accept", "edit", "reject") else "undecided"))
+    return out

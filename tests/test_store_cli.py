@@ -1,0 +1,137 @@
+"""The review commands end to end: two people take an article from draft to export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from store_kit import CARD, TEAM, article, make_kb
+
+from kbtool.cli import main
+
+
+@pytest.fixture
+def kb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("KBTOOL_DB", raising=False)
+    monkeypatch.delenv("KBTOOL_USER", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return make_kb(tmp_path, roles=TEAM)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_two_people_take_an_article_from_sync_to_export(kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "sync", "--user", "alice", "--format", "json")
+    assert code == 0 and json.loads(out)["new"] == ["card", "password"]
+    (tmp_path / "spoken.txt").write_text("卡丢了请马上打95588挂失。\n", encoding="utf-8")
+    code, _, err = run(capsys, "draft", "save", "card", "spoken.txt", "--user", "alice")
+    assert code == 0 and "r1" in err
+    assert run(capsys, "draft", "submit", "card", "--user", "alice")[0] == 0
+    code, out, _ = run(capsys, "review", "list", "--format", "json", "--user", "bob")
+    assert [(r["id"], r["author"]) for r in json.loads(out)] == [("card", "alice")]
+    code, out, _ = run(capsys, "review", "show", "card", "--format", "json", "--user", "bob")
+    view = json.loads(out)
+    assert code == 0 and view["revision"]["number"] == 1
+    assert "95588" in [op["a_text"] for op in view["diff"] if op["tag"] == "equal"]
+    assert any("予以办理" in op["a_text"] and op["tag"] != "equal" for op in view["diff"])
+    assert "facts" in view and isinstance(view["findings"], list)
+    code, _, err = run(capsys, "review", "approve", "card", "--user", "alice")
+    assert code == 2 and "四眼" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "approve", "card", "--user", "bob", "--comment", "好")
+    assert code == 0 and "审核通过" in err
+    code, out, _ = run(capsys, "export", "--format", "json", "--user", "carl")
+    rows = json.loads(out)
+    assert [(r["id"], r["author"], r["approver"], r["stale"]) for r in rows] == [("card", "alice", "bob", False)]
+    assert rows[0]["spoken_text"] == "卡丢了请马上打95588挂失。\n" and len(rows[0]["source_hash"]) == 64
+    assert run(capsys, "export", "exported", "--user", "carl")[0] == 0
+    assert "卡丢了请马上打95588挂失" in (tmp_path / "exported" / "card.md").read_text(encoding="utf-8")
+    code, out, _ = run(capsys, "history", "card", "--format", "json")
+    assert [e["action"] for e in json.loads(out)] == ["sync.new", "save", "submit", "approve"]
+    code, _, err = run(capsys, "history", "--verify")
+    assert code == 0 and "校验通过" in err
+
+
+def test_source_change_shows_stale_in_export_and_csv(kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "s.txt").write_text("卡丢了请马上打95588挂失。", encoding="utf-8")
+    run(capsys, "draft", "save", "card", "s.txt", "--user", "alice")
+    run(capsys, "submit", "card", "--user", "alice")
+    run(capsys, "approve", "card", "--user", "bob")
+    (kb / "bank" / "card.md").write_text(article("card", CARD + "另请补办新卡。"), encoding="utf-8")
+    code, out, _ = run(capsys, "sync", "--user", "alice")
+    assert code == 0 and "card" in out and "过时" in out
+    code, out, _ = run(capsys, "export", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["id"], r["stale"]) for r in rows] == [("card", "True")]
+    code, out, _ = run(capsys, "review", "queue", "--format", "json", "--user", "alice")
+    assert [(r["id"], r["reasons"]) for r in json.loads(out)] == [("card", ["stale"])]
+
+
+def test_conflicting_save_from_the_command_line_keeps_the_text(kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.txt").write_text("甲的稿", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("乙的稿", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("丙的稿", encoding="utf-8")
+    run(capsys, "draft", "save", "card", "a.txt", "--user", "alice")
+    assert run(capsys, "draft", "save", "card", "b.txt", "--base", "1", "--user", "alice")[0] == 0
+    code, _, err = run(capsys, "draft", "save", "card", "c.txt", "--base", "1", "--user", "erin")
+    assert code == 2 and "保存冲突" in err and "r3" in err and len(err.strip().splitlines()) == 1
+    code, out, _ = run(capsys, "draft", "show", "card", "--revision", "3")
+    assert out.strip() == "丙的稿"
+    code, out, _ = run(capsys, "draft", "list", "card", "--format", "json")
+    assert [(r["number"], r["kind"], r["head"]) for r in json.loads(out)] == [
+        (1, "draft", False), (2, "draft", True), (3, "conflict", False)]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["draft", "save", "card", "missing.txt", "--user", "alice"], "missing.txt: 无法读取"),
+    (["draft", "save", "nope", "-", "--user", "alice"], "nope: 没有这篇文章"),
+    (["submit", "card", "--user", "carl"], "坐席（只读）"),
+    (["approve", "card", "--user", "bob"], "不在审核中"),
+    (["history", "nope"], "nope: 没有这篇文章"),
+    (["sync", "--kb", "nowhere"], "nowhere: 找不到知识库文件夹"),
+])
+def test_bad_input_is_one_line_and_non_zero(kb: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                            argv: list[str], message: str) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("text"))
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    lines = [ln for ln in err.splitlines() if ln.startswith("kbtool:")]
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in err
+
+
+def test_agents_flag_answers_and_editors_resolve_them(kb: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "flag", "card", "客户说号码换了", "--user", "carl")
+    assert code == 0 and "#1" in err
+    code, out, _ = run(capsys, "flags", "list", "--format", "json")
+    assert [(f["article_id"], f["flagged_by"]) for f in json.loads(out)] == [("card", "carl")]
+    assert run(capsys, "flags", "resolve", "1", "--comment", "没换", "--user", "alice")[0] == 0
+    assert json.loads(run(capsys, "flags", "list", "--format", "json")[1]) == []
+
+
+def test_styles_stats_reports_acceptance_per_rule_from_saved_decisions(kb: Path, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    def blob(decisions: dict[str, str]) -> str:
+        items = [{"key": f"{rule}@{i}-{i + 1}", "rule": rule, "start": i, "end": i + 1, "text": "x"}
+                 for i, rule in enumerate(["official.yuyi", "official.yuyi", "official.jinxing"])]
+        return json.dumps({"version": 1, "items": items,
+                           "decisions": {items[int(k)]["key"]: {"action": v} for k, v in decisions.items()}})
+
+    (tmp_path / "t.txt").write_text("口语稿", encoding="utf-8")
+    (tmp_path / "d1.json").write_text(blob({"0": "accept", "1": "reject", "2": "reject"}), encoding="utf-8")
+    (tmp_path / "d2.json").write_text(blob({"0": "edit"}), encoding="utf-8")
+    run(capsys, "draft", "save", "card", "t.txt", "--decisions", "d1.json", "--user", "alice")
+    run(capsys, "draft", "save", "password", "t.txt", "--decisions", "d2.json", "--user", "alice")
+    code, out, _ = run(capsys, "styles", "stats", "--format", "json")
+    stats = {s["rule"]: s for s in json.loads(out)}
+    assert code == 0
+    assert (stats["official.jinxing"]["rejected"], stats["official.jinxing"]["acceptance"]) == (1, 0.0)
+    yuyi = stats["official.yuyi"]
+    assert (yuyi["accepted"], yuyi["edited"], yuyi["rejected"], yuyi["undecided"]) == (1, 1, 1, 1)
+    assert yuyi["acceptance"] == round(2 / 3, 3)
+    assert json.loads(out)[0]["rule"] == "official.jinxing"  # most overruled first

@@ -1,0 +1,774 @@
+"""Agent search: an FTS5 index over jieba search-mode words, kept in the store's database.
+
+Layout (all tables prefixed ``search_``, in the same SQLite file as the review store):
+
+- ``search_docs``: one row per answer: its words per field (space-separated, as FTS5 sees them),
+  field lengths, status, and what a result shows (JSON). It is also the external content of
+- ``search_fts``: FTS5 (unicode61 over the pre-segmented words), used to pick candidates;
+- ``search_terms``: document frequency per word, for scoring and to know which words exist;
+- ``search_pinyin``: toneless readings of the index's 2-4 character words, for homophone typos;
+- ``search_meta``: index version, the store generation and the day last indexed, field totals.
+
+Why FTS5 only picks candidates: FTS5's bm25() cannot weigh query terms differently (a synonym
+or a pinyin guess must count less than the caller's own words) and its auxiliary functions
+cannot be written in Python. So FTS5 returns the best ~200 answers for all variants at once,
+and those are scored here with BM25F, per-variant weights and fuzzy question/title matching.
+Very common words (in more than 2% of answers) only pick candidates through titles, questions
+and tags, which keeps the FTS5 step from ranking half the index (see benchmarks/search_bench.py).
+
+Refresh is incremental: each answer's hash is kept, and nothing is read when the store's
+generation and the date are unchanged (the date matters: announcements expire overnight).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from kbtool.core.errors import InputProblem, KbInputError
+from kbtool.core.query import (
+    PINYIN,
+    SYNONYM,
+    WORDS,
+    QueryPlan,
+    SynonymTable,
+    Window,
+    add_partial_words,
+    add_pinyin,
+    analyze,
+    content_key,
+    index_tokens,
+    is_cjk,
+    normalize_text,
+    parse_synonyms,
+    pinyin_candidates,
+    pinyin_keys,
+    pinyin_windows,
+    similarity,
+    single_characters,
+    style_synonyms,
+)
+
+INDEX_VERSION = "1"
+SYNONYMS_FILE = "synonyms.yml"
+
+FIELDS = ("title", "questions", "tags", "body", "source")
+# BM25F field boosts and length normalisation. ``body`` is what the agent reads out (the approved
+# spoken version, else the source); ``source`` is the formal source when a spoken version exists,
+# still searchable because callers sometimes use the official names.
+BOOST = {"title": 3.0, "questions": 2.5, "tags": 2.0, "body": 1.0, "source": 0.6}
+B = {"title": 0.5, "questions": 0.5, "tags": 0.3, "body": 0.75, "source": 0.75}
+K1 = 1.2
+# Approved spoken versions first: a relevance factor, not a hard tier, so an approved answer that
+# merely shares a word with the query does not bury the one that answers it.
+STATUS_FACTOR = {"approved": 1.0, "stale": 0.9, "in_review": 0.8, "draft": 0.8, "none": 0.8}
+EXPIRED_FACTOR = 0.7
+STATUS_LABELS = {"stale": "口语版待更新", "in_review": "未口语化", "draft": "未口语化", "none": "未口语化"}
+EXPIRED_LABEL = "已过期"
+WHY_LABELS = {WORDS: "词语", SYNONYM: "同义词", PINYIN: "拼音", "fuzzy_title": "标题相近", "question": "问题相近"}
+
+CANDIDATES = 200
+COMMON_DF_SHARE = 0.02   # words in more than this share of answers are "common" (see module doc)
+COMMON_DF_MIN = 300      # ...but never below this many answers (small KBs: every word selective)
+QUESTION_BONUS = 0.6     # an exact listed question adds this share of the query's full score
+TITLE_BONUS = 0.35
+FUZZY_FLOOR = 60.0       # similarity below this adds nothing
+SNIPPET_CHARS = 90
+PARTIAL_WORDS = 6        # longer words tried for a one-character query word
+
+
+# -- what the index reads ---------------------------------------------------------------------
+
+class AnswerLike(Protocol):
+    """The fields of ``kbtool.services.store.AnswerDoc`` that search uses."""
+
+    id: str
+    title: str
+    kind: str
+    category: str
+    tags: Sequence[str]
+    questions: Sequence[str]
+    source_text: str
+    spoken_text: str | None
+    status: str
+    expired: bool
+    verbatim: Sequence[str]
+    path: str
+
+
+class AnswerSource(Protocol):
+    """What search needs of the store: its answers, and a number that changes when they do."""
+
+    def generation(self) -> int: ...
+
+    def answers(self, include_expired: bool = True) -> Sequence[AnswerLike]: ...
+
+
+# -- results ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Why:
+    """One reason a result matched."""
+
+    kind: str            # words | synonym | pinyin | fuzzy_title | question
+    query: str           # the part of the caller's words it explains
+    matched: str         # what in the answer it matched
+    field: str = ""      # title | questions | tags | body | source
+    score: float | None = None  # similarity for fuzzy_title / question
+    origin: str = ""     # for synonyms: where the group is written
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"kind": self.kind, "query": self.query, "matched": self.matched}
+        if self.field:
+            out["field"] = self.field
+        if self.score is not None:
+            out["score"] = round(self.score, 1)
+        if self.origin:
+            out["origin"] = self.origin
+        return out
+
+    def describe(self) -> str:
+        label = WHY_LABELS.get(self.kind, self.kind)
+        if self.kind in ("fuzzy_title", "question"):
+            return f"{label}「{self.matched}」({self.score:.0f})"
+        if self.query == self.matched:
+            return f"{label}「{self.matched}」"
+        return f"{label}「{self.query}→{self.matched}」"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    id: str
+    title: str
+    status: str
+    score: float
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]  # spans in ``snippet`` to highlight
+    answer: str          # the text to read: approved spoken version, else the source
+    spoken: bool         # ``answer`` is a spoken version (approved, or stale)
+    verbatim: tuple[str, ...]
+    why: tuple[Why, ...]
+    labels: tuple[str, ...]
+    kind: str
+    category: str
+    expired: bool
+    path: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id, "title": self.title, "status": self.status, "score": round(self.score, 4),
+            "snippet": self.snippet, "highlights": [list(h) for h in self.highlights],
+            "labels": list(self.labels), "spoken": self.spoken, "answer": self.answer,
+            "verbatim": list(self.verbatim), "why": [w.to_dict() for w in self.why],
+            "kind": self.kind, "category": self.category, "expired": self.expired, "path": self.path,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    """One search: what was asked, how it was understood, what was shown.
+
+    The unit a search log records (issue 9): ``query`` as typed, ``shown`` ids in rank order.
+    """
+
+    query: str
+    plan: QueryPlan
+    results: tuple[SearchResult, ...]
+    include_expired: bool
+    elapsed_ms: float
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.results)
+
+
+@dataclass
+class RefreshReport:
+    skipped: bool = False     # nothing could have changed: no answer was read
+    rebuilt: bool = False     # the whole index was rebuilt (first use or new index version)
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+
+
+SearchListener = Callable[[SearchResponse], None]
+
+
+# -- config -----------------------------------------------------------------------------------
+
+def load_synonyms(kb_dir: Path) -> SynonymTable:
+    """``<kb_dir>/synonyms.yml`` (absent: no domain synonyms); problems raise KbInputError."""
+    path = Path(kb_dir) / SYNONYMS_FILE
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return SynonymTable()
+    except OSError as exc:
+        raise KbInputError(InputProblem(str(path), None, f"cannot read: {exc.strerror}")) from None
+    from kbtool.core.article import decode
+
+    text, _ = decode(data, str(path))
+    return parse_synonyms(text, str(path))
+
+
+def synonyms_for(kb_dir: Path, pack: object | None = None) -> SynonymTable:
+    """Domain synonyms of the knowledge base plus the pack's formal <-> spoken pairs."""
+    table = load_synonyms(kb_dir)
+    if pack is not None:
+        table = table + style_synonyms(getattr(pack, "rules", ()))
+    return table
+
+
+# -- text helpers -----------------------------------------------------------------------------
+
+_FENCE_BLOCK = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?^[ \t]{0,3}\1[ \t]*$\n?", re.M | re.S)
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]*", re.M)
+_EMPHASIS = re.compile(r"\*\*|__")
+_BLANKS = re.compile(r"\n[ \t]*\n+")
+
+
+def plain_answer(text: str) -> str:
+    """What an agent reads: Markdown marks and fenced blocks (verbatim scripts, shown apart) removed."""
+    text = _FENCE_BLOCK.sub("", text.replace("\r\n", "\n"))
+    text = _HEADING.sub("", text)
+    text = _EMPHASIS.sub("", text)
+    return _BLANKS.sub("\n", text).strip()
+
+
+def _doc_hash(doc: AnswerLike) -> str:
+    payload = json.dumps(
+        [doc.title, doc.kind, doc.category, list(doc.tags), list(doc.questions), doc.source_text,
+         doc.spoken_text, doc.status, bool(doc.expired), list(doc.verbatim), doc.path],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _shows_spoken(doc: AnswerLike) -> bool:
+    # An in-review or draft text is not approved: agents never see it. A stale approval is still
+    # the last approved wording (labelled as such).
+    return bool(doc.spoken_text) and doc.status in ("approved", "stale")
+
+
+def _fts_quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+# -- the index --------------------------------------------------------------------------------
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS search_docs (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        hash TEXT NOT NULL,
+        status TEXT NOT NULL,
+        expired INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        questions TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        body TEXT NOT NULL,
+        source TEXT NOT NULL,
+        lens TEXT NOT NULL,
+        info TEXT NOT NULL
+    )""",
+    # External content: the words are stored once, in search_docs.
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, questions, tags, body, source,"
+    " content='search_docs', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_vocab USING fts5vocab(search_fts, 'row')",
+    "CREATE TABLE IF NOT EXISTS search_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL, py INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS search_pinyin (key TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (key, term)) WITHOUT ROWID",
+)
+_DROP = ("search_vocab", "search_fts", "search_docs", "search_terms", "search_pinyin", "search_meta")
+_BULK = 1000  # above this many changed answers, recount word frequencies from FTS5 in one pass
+
+
+@dataclass
+class _Row:
+    rowid: int
+    id: str
+    status: str
+    expired: bool
+    fields: dict[str, str]
+    lens: list[int]
+    info: dict[str, object]
+
+
+class SearchIndex:
+    """Search over an answer source, with the index in ``conn`` (the store's database).
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``, as the store opens it): the
+    index issues its own BEGIN/COMMIT. One SearchIndex per connection; it is thread-safe.
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        source: AnswerSource,
+        synonyms: SynonymTable | None = None,
+        listeners: Iterable[SearchListener] = (),
+        segmenter: object | None = None,
+    ) -> None:
+        self.conn = conn
+        self.source = source
+        self.synonyms = synonyms or SynonymTable()
+        self.listeners = list(listeners)
+        if segmenter is None:
+            # No user words on purpose: the index's words must not depend on synonyms or packs,
+            # or editing synonyms.yml would mean re-indexing every answer. Synonyms apply at query time.
+            from kbtool.core.segment import Segmenter
+
+            segmenter = Segmenter(())
+        self.segmenter = segmenter
+        self._lock = threading.RLock()
+        with self._lock:
+            for statement in _SCHEMA:
+                self.conn.execute(statement)
+        self._stats: tuple[int, dict[str, float]] | None = None
+
+    # -- refresh ------------------------------------------------------------------------------
+
+    def _meta(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT key, value FROM search_meta").fetchall())
+
+    def up_to_date(self, today: dt.date | None = None) -> bool:
+        meta = self._meta()
+        today = today or dt.date.today()
+        return (meta.get("version") == INDEX_VERSION and meta.get("generation") == str(self.source.generation())
+                and meta.get("day") == today.isoformat())
+
+    def refresh(self, force: bool = False, today: dt.date | None = None) -> RefreshReport:
+        """Bring the index in line with the source; near-instant when nothing changed."""
+        started = time.perf_counter()
+        today = today or dt.date.today()
+        with self._lock:
+            if not force and self.up_to_date(today):
+                return RefreshReport(skipped=True, seconds=time.perf_counter() - started)
+            generation = self.source.generation()  # read before the answers: a later write refreshes again
+            docs = list(self.source.answers(include_expired=True))
+            report = RefreshReport()
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                meta = self._meta()
+                if meta.get("version") != INDEX_VERSION or force:
+                    self._clear()
+                    report.rebuilt = True
+                self._apply(docs, report)
+                self._set_meta(version=INDEX_VERSION, generation=str(generation), day=today.isoformat())
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+            self._stats = None
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _clear(self) -> None:
+        for table in _DROP:
+            self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+        for statement in _SCHEMA:
+            self.conn.execute(statement)
+
+    def _set_meta(self, **values: str) -> None:
+        self.conn.executemany(
+            "INSERT INTO search_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            list(values.items()),
+        )
+
+    def _apply(self, docs: Sequence[AnswerLike], report: RefreshReport) -> None:
+        existing = {row[0]: (row[1], row[2]) for row in self.conn.execute("SELECT id, rowid, hash FROM search_docs")}
+        wanted: dict[str, AnswerLike] = {}
+        for doc in docs:
+            wanted[doc.id] = doc
+        changed: list[tuple[AnswerLike, str]] = []
+        for doc in wanted.values():
+            digest = _doc_hash(doc)
+            old = existing.get(doc.id)
+            if old is not None and old[1] == digest:
+                report.unchanged += 1
+                continue
+            changed.append((doc, digest))
+        gone = [rowid for doc_id, (rowid, _) in existing.items() if doc_id not in wanted]
+        replaced = [existing[doc.id][0] for doc, _ in changed if doc.id in existing]
+        bulk = len(changed) + len(gone) > _BULK
+        df_delta: Counter[str] = Counter()
+        totals = {f: float(self._meta().get(f"len_{f}", "0")) for f in FIELDS}
+        for rowid in [*gone, *replaced]:
+            row = self.conn.execute(
+                "SELECT title, questions, tags, body, source, lens FROM search_docs WHERE rowid = ?", (rowid,)
+            ).fetchone()
+            self.conn.execute(
+                "INSERT INTO search_fts (search_fts, rowid, title, questions, tags, body, source) VALUES ('delete', ?, ?, ?, ?, ?, ?)",
+                (rowid, *row[:5]),
+            )
+            self.conn.execute("DELETE FROM search_docs WHERE rowid = ?", (rowid,))
+            for f, n in zip(FIELDS, map(int, row[5].split()), strict=True):
+                totals[f] -= n
+            if not bulk:
+                df_delta.subtract(set(" ".join(row[:5]).split()))
+        report.removed = len(gone)
+        report.updated = len(replaced)
+        report.added = len(changed) - len(replaced)
+        rows = []
+        for doc, digest in changed:
+            values, lens, info = self._doc_row(doc)
+            for f, n in zip(FIELDS, lens, strict=True):
+                totals[f] += n
+            if not bulk:
+                df_delta.update(set(" ".join(values).split()))
+            rows.append((doc.id, digest, doc.status, int(bool(doc.expired)), *values, " ".join(map(str, lens)),
+                         json.dumps(info, ensure_ascii=False)))
+            if len(rows) >= 500:
+                self._insert(rows)
+                rows = []
+        self._insert(rows)
+        if bulk:
+            self._recount_terms()
+        else:
+            self._update_terms(df_delta)
+        self._index_pinyin()
+        n_docs = self.conn.execute("SELECT COUNT(*) FROM search_docs").fetchone()[0]
+        self._set_meta(n_docs=str(n_docs), **{f"len_{f}": str(max(0.0, totals[f])) for f in FIELDS})
+
+    def _insert(self, rows: list[tuple[object, ...]]) -> None:
+        if not rows:
+            return
+        self.conn.executemany(
+            "INSERT INTO search_docs (id, hash, status, expired, title, questions, tags, body, source, lens, info)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        ids = [r[0] for r in rows]
+        marks = ",".join("?" * len(ids))
+        self.conn.execute(
+            "INSERT INTO search_fts (rowid, title, questions, tags, body, source)"
+            f" SELECT rowid, title, questions, tags, body, source FROM search_docs WHERE id IN ({marks})",
+            ids,
+        )
+
+    def _words(self, text: str) -> list[str]:
+        return index_tokens(self.segmenter.cut_for_search(normalize_text(text)))  # type: ignore[attr-defined]
+
+    def _doc_row(self, doc: AnswerLike) -> tuple[list[str], list[int], dict[str, object]]:
+        spoken = _shows_spoken(doc)
+        answer = plain_answer(doc.spoken_text if spoken and doc.spoken_text else doc.source_text)
+        words = {
+            "title": self._words(doc.title),
+            "questions": [w for q in doc.questions for w in self._words(q)],
+            "tags": [w for t in [*doc.tags, doc.category] for w in self._words(t)],
+            "body": self._words(answer),
+            "source": self._words(plain_answer(doc.source_text)) if spoken else [],
+        }
+        values = [" ".join(words[f]) for f in FIELDS]
+        lens = [len(words[f]) for f in FIELDS]
+        info: dict[str, object] = {
+            "title": doc.title, "kind": doc.kind, "category": doc.category, "path": doc.path,
+            "answer": answer, "spoken": spoken, "verbatim": list(doc.verbatim),
+            "questions": list(doc.questions), "qkeys": [content_key(q, self.segmenter) for q in doc.questions],  # type: ignore[arg-type]
+            "tkey": content_key(doc.title, self.segmenter),  # type: ignore[arg-type]
+        }
+        return values, lens, info
+
+    def _update_terms(self, delta: Counter[str]) -> None:
+        ups = [(t, n) for t, n in delta.items() if n > 0]
+        downs = [(-n, t) for t, n in delta.items() if n < 0]
+        self.conn.executemany(
+            "INSERT INTO search_terms (term, df) VALUES (?, ?) ON CONFLICT (term) DO UPDATE SET df = df + excluded.df", ups
+        )
+        self.conn.executemany("UPDATE search_terms SET df = df - ? WHERE term = ?", downs)
+        self.conn.execute("DELETE FROM search_terms WHERE df <= 0")
+
+    def _recount_terms(self) -> None:
+        # fts5vocab counts documents per term in one pass over the index: faster than counting
+        # each answer's words in Python when many answers changed. Pinyin flags are kept.
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS search_recount (term TEXT PRIMARY KEY, df INTEGER) WITHOUT ROWID")
+        self.conn.execute("DELETE FROM search_recount")
+        self.conn.execute("INSERT INTO search_recount SELECT term, doc FROM search_vocab")
+        self.conn.execute("DELETE FROM search_terms WHERE term NOT IN (SELECT term FROM search_recount)")
+        self.conn.execute(
+            "INSERT INTO search_terms (term, df) SELECT term, df FROM search_recount WHERE true"
+            " ON CONFLICT (term) DO UPDATE SET df = excluded.df"
+        )
+        self.conn.execute("DELETE FROM search_recount")
+
+    def _index_pinyin(self) -> None:
+        new = [row[0] for row in self.conn.execute("SELECT term FROM search_terms WHERE py = 0")]
+        if not new:
+            return
+        pairs = []
+        for term in new:
+            if 2 <= len(term) <= 4 and is_cjk(term):
+                pairs.extend((key, term) for key in pinyin_keys(term))
+        self.conn.executemany("INSERT OR IGNORE INTO search_pinyin (key, term) VALUES (?, ?)", pairs)
+        self.conn.execute("UPDATE search_terms SET py = 1 WHERE py = 0")
+
+    # -- search -------------------------------------------------------------------------------
+
+    def _field_stats(self) -> tuple[int, dict[str, float]]:
+        if self._stats is None:
+            meta = self._meta()
+            n = int(meta.get("n_docs", "0"))
+            avg = {f: max(1.0, float(meta.get(f"len_{f}", "0")) / n) if n else 1.0 for f in FIELDS}
+            self._stats = (n, avg)
+        return self._stats
+
+    def _df(self, terms: Iterable[str], cache: dict[str, int]) -> dict[str, int]:
+        todo = [t for t in set(terms) if t not in cache]
+        for i in range(0, len(todo), 500):
+            chunk = todo[i:i + 500]
+            found = dict(self.conn.execute(
+                f"SELECT term, df FROM search_terms WHERE term IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall())
+            for t in chunk:
+                cache[t] = found.get(t, 0)
+        return cache
+
+    def understand(self, query: str) -> QueryPlan:
+        """The query plan with synonyms and, for unknown stretches, pinyin look-alikes from the index."""
+        plan = analyze(query, self.segmenter, self.synonyms)  # type: ignore[arg-type]
+        df: dict[str, int] = {}
+        self._df(plan.all_tokens(), df)
+
+        def known(word: str) -> bool:
+            return self._df([word], df)[word] > 0
+
+        partial: dict[str, list[str]] = {}
+        for char in single_characters(plan):
+            # Words the index holds that start with the character, most frequent first (a
+            # primary-key range scan).
+            rows = self.conn.execute(
+                "SELECT term, df FROM search_terms WHERE term > ? AND term < ? AND length(term) <= 3 ORDER BY df DESC LIMIT ?",
+                (char, char + "\U0010ffff", PARTIAL_WORDS),
+            ).fetchall()
+            partial[char] = [t for t, _ in rows]
+            df.update(rows)
+        if partial:
+            plan = add_partial_words(plan, partial)
+        windows = pinyin_windows(plan, known)
+        if not windows:
+            return plan
+        keys = sorted({k for w in windows for k in w.keys})
+        by_key: dict[str, list[str]] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            for key, term in self.conn.execute(
+                f"SELECT key, term FROM search_pinyin WHERE key IN ({','.join('?' * len(chunk))})", chunk
+            ):
+                by_key.setdefault(key, []).append(term)
+        matches: dict[Window, list[str]] = {}
+        found_spans: list[tuple[int, int]] = []
+        # Longest stretches first; a shorter one inside a stretch that already found a word adds nothing.
+        for window in sorted(windows, key=lambda w: (-(w.end - w.start), w.start)):
+            if any(s <= window.start and window.end <= e for s, e in found_spans):
+                continue
+            terms = pinyin_candidates(window, [t for k in window.keys for t in by_key.get(k, ())])
+            terms = [t for t in terms if known(t)]
+            if terms:
+                terms.sort(key=lambda t: -df[t])
+                matches[window] = terms
+                found_spans.append((window.start, window.end))
+        return add_pinyin(plan, matches)
+
+    def search(self, query: str, limit: int = 10, include_expired: bool = False) -> SearchResponse:
+        started = time.perf_counter()
+        with self._lock:
+            plan = self.understand(query)
+            results = self._rank(plan, limit, include_expired) if not plan.empty else []
+        response = SearchResponse(query, plan, tuple(results), include_expired, (time.perf_counter() - started) * 1000)
+        for listener in self.listeners:
+            listener(response)
+        return response
+
+    def _candidates(self, plan: QueryPlan, df: dict[str, int], n_docs: int, include_expired: bool) -> list[int]:
+        common = max(COMMON_DF_MIN, COMMON_DF_SHARE * n_docs)
+        parts: list[str] = []
+        seen: set[str] = set()
+        for group in plan.groups:
+            for variant in group.variants:
+                tokens = [t for t in variant.tokens if df.get(t, 0) > 0]
+                if len(tokens) != len(variant.tokens) or not tokens:
+                    continue  # a variant with a word the index lacks cannot match
+                expr = " AND ".join(_fts_quote(t) for t in tokens)
+                if len(tokens) > 1:
+                    expr = f"({expr})"
+                if all(df[t] > common for t in tokens):
+                    expr = "{title questions tags} : " + (expr if len(tokens) > 1 else f"({expr})")
+                if expr not in seen:
+                    seen.add(expr)
+                    parts.append(expr)
+        if not parts:
+            return []
+        match = " OR ".join(parts)
+        weights = ", ".join(str(BOOST[f]) for f in FIELDS)
+        if include_expired:
+            sql = f"SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY bm25(search_fts, {weights}) LIMIT {CANDIDATES}"
+        else:
+            sql = (f"SELECT f.rowid FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid"
+                   f" WHERE search_fts MATCH ? AND d.expired = 0 ORDER BY bm25(search_fts, {weights}) LIMIT {CANDIDATES}")
+        return [r[0] for r in self.conn.execute(sql, (match,))]
+
+    def _rows(self, rowids: list[int]) -> list[_Row]:
+        if not rowids:
+            return []
+        out = []
+        marks = ",".join("?" * len(rowids))
+        for row in self.conn.execute(
+            "SELECT rowid, id, status, expired, title, questions, tags, body, source, lens, info"
+            f" FROM search_docs WHERE rowid IN ({marks})",
+            rowids,
+        ):
+            out.append(_Row(row[0], row[1], row[2], bool(row[3]), dict(zip(FIELDS, row[4:9], strict=True)),
+                            list(map(int, row[9].split())), json.loads(row[10])))
+        return out
+
+    def _rank(self, plan: QueryPlan, limit: int, include_expired: bool) -> list[SearchResult]:
+        n_docs, avg = self._field_stats()
+        if not n_docs:
+            return []
+        df = self._df(plan.all_tokens(), {})
+        rows = self._rows(self._candidates(plan, df, n_docs, include_expired))
+
+        def idf(term: str) -> float:
+            d = df.get(term, 0)
+            return math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) if d else 0.0
+
+        # The score an answer would get matching every part of the query once: the scale for the
+        # fuzzy bonuses, so they weigh the same for a two-word and a ten-word query.
+        full = sum(max((v.weight * max(idf(t) for t in v.tokens) for v in g.variants), default=0.0) for g in plan.groups)
+        # A variant of several words matches where they stand close together, in order (a few
+        # words apart: search-mode sub-words and dropped fillers sit between them).
+        near = {v: re.compile(" " + " (?:\\S+ ){0,3}?".join(map(re.escape, v.tokens)) + " ")
+                for g in plan.groups for v in g.variants if len(v.tokens) > 1}
+        scored: list[tuple[float, _Row, list[Why], set[str]]] = []
+        for row in rows:
+            padded = {f: f" {row.fields[f]} " for f in FIELDS}
+            norm = {f: 1 - B[f] + B[f] * row.lens[i] / avg[f] for i, f in enumerate(FIELDS)}
+            total = 0.0
+            why: list[Why] = []
+            hits: set[str] = set()
+            for group in plan.groups:
+                best, best_why, best_tokens = 0.0, None, ()
+                for variant in group.variants:
+                    tfn, where, where_tf = 0.0, "", 0.0
+                    for f in FIELDS:
+                        tf = min(padded[f].count(f" {t} ") for t in variant.tokens)
+                        if tf and len(variant.tokens) > 1:
+                            tf = len(near[variant].findall(padded[f]))
+                        if tf:
+                            part = BOOST[f] * tf / norm[f]
+                            tfn += part
+                            if part > where_tf:
+                                where, where_tf = f, part
+                    if not tfn:
+                        continue
+                    score = variant.weight * max(idf(t) for t in variant.tokens) * tfn * (K1 + 1) / (K1 + tfn)
+                    if score > best:
+                        matched = variant.text if variant.kind != WORDS else group.text
+                        best = score
+                        best_why = Why(variant.kind, group.text, matched, where, origin=variant.origin)
+                        best_tokens = variant.tokens
+                if best_why is not None:
+                    total += best
+                    why.append(best_why)
+                    hits.update(best_tokens)
+            q_sim, q_text = 0.0, ""
+            for question, qkey in zip(row.info["questions"], row.info["qkeys"], strict=True):  # type: ignore[call-overload]
+                sim = similarity(plan.key, qkey)
+                if sim > q_sim:
+                    q_sim, q_text = sim, question
+            t_sim = similarity(plan.key, str(row.info["tkey"]))
+            if q_sim > FUZZY_FLOOR:
+                total += QUESTION_BONUS * full * (q_sim - FUZZY_FLOOR) / (100 - FUZZY_FLOOR)
+                why.append(Why("question", plan.text, q_text, "questions", q_sim))
+            if t_sim > FUZZY_FLOOR:
+                total += TITLE_BONUS * full * (t_sim - FUZZY_FLOOR) / (100 - FUZZY_FLOOR)
+                why.append(Why("fuzzy_title", plan.text, str(row.info["title"]), "title", t_sim))
+            if total <= 0:
+                continue
+            total *= STATUS_FACTOR.get(row.status, 0.8) * (EXPIRED_FACTOR if row.expired else 1.0)
+            scored.append((total, row, why, hits))
+        scored.sort(key=lambda item: (-item[0], item[1].id))
+        return [self._result(score, row, why, hits) for score, row, why, hits in scored[:limit]]
+
+    def _result(self, score: float, row: _Row, why: list[Why], hits: set[str]) -> SearchResult:
+        info = row.info
+        answer = str(info["answer"])
+        snippet, spans = make_snippet(answer, hits)
+        labels = []
+        if row.status in STATUS_LABELS:
+            labels.append(STATUS_LABELS[row.status])
+        if row.expired:
+            labels.append(EXPIRED_LABEL)
+        return SearchResult(
+            id=row.id, title=str(info["title"]), status=row.status, score=score, snippet=snippet,
+            highlights=tuple(spans), answer=answer, spoken=bool(info["spoken"]),
+            verbatim=tuple(info["verbatim"]), why=tuple(why), labels=tuple(labels),  # type: ignore[arg-type]
+            kind=str(info["kind"]), category=str(info["category"]), expired=row.expired, path=str(info["path"]),
+        )
+
+
+# -- snippets ---------------------------------------------------------------------------------
+
+def highlight_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """Where ``terms`` occur in ``text`` (matched on the normalised form), merged, in order."""
+    norm = normalize_text(text)
+    spans: list[tuple[int, int]] = []
+    for term in {t for t in terms if t}:
+        at = norm.find(term)
+        while at >= 0:
+            spans.append((at, at + len(term)))
+            at = norm.find(term, at + len(term))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def make_snippet(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) -> tuple[str, list[tuple[int, int]]]:
+    """The stretch of ``text`` (about ``width`` characters) with the most matched words, and the
+    spans to highlight in it. Starts at a sentence start when one is near, so it reads naturally."""
+    flat = text.replace("\n", " ")
+    spans = highlight_spans(flat, terms)
+    if len(flat) <= width:
+        return flat, spans
+    best_start, best_count = 0, 0
+    for s, _ in spans:
+        start = max(0, s - 10)
+        count = sum(1 for a, b in spans if a >= start and b <= start + width)
+        if count > best_count:
+            best_start, best_count = start, count
+    cut = max(flat.rfind(p, max(0, best_start - 20), best_start) for p in "。！？；")
+    if cut >= 0:
+        best_start = cut + 1
+    while best_start < len(flat) and flat[best_start] == " ":
+        best_start += 1
+    end = min(len(flat), best_start + width)
+    prefix = "…" if best_start > 0 else ""
+    suffix = "…" if end < len(flat) else ""
+    offset = len(prefix) - best_start
+    return prefix + flat[best_start:end] + suffix, [(a + offset, b + offset) for a, b in spans if a >= best_start and b <= end]
+
+
+# -- opening ----------------------------------------------------------------------------------
+
+def open_index(store: object, kb_dir: Path, pack: object | None = None,
+               listeners: Iterable[SearchListener] = ()) -> SearchIndex:
+    """The index of a store (``Store`` from ``kbtool.services.store``), with the KB's synonyms."""
+    return SearchIndex(store.conn, store, synonyms_for(kb_dir, pack), listeners)  # type: ignore[attr-defined, arg-type]

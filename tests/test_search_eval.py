@@ -1,0 +1,114 @@
+"""Agent search against the labelled caller queries (tests/data/search_queries.yml).
+
+Reports recall@1, recall@5 and MRR over the whole set and per style; fails below recall@5 0.9.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+from rapidfuzz import fuzz
+
+from kbtool.core.text import normalize_key
+from kbtool.services.kb import load_articles
+from kbtool.services.packs import load_pack
+from kbtool.services.search import SearchIndex, synonyms_for
+from kbtool.services.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+KB = ROOT / "kb"
+QUERIES = ROOT / "tests" / "data" / "search_queries.yml"
+MIN_RECALL_AT_5 = 0.9
+
+
+class FixedDay:
+    """The store's answers with 'expired' computed for a fixed day, so the set does not rot."""
+
+    def __init__(self, store: Store, day: dt.date, valid_until: dict[str, dt.date | None]) -> None:
+        self.store, self.day, self.valid_until = store, day, valid_until
+
+    def generation(self) -> int:
+        return self.store.generation()
+
+    def answers(self, include_expired: bool = True):  # type: ignore[no-untyped-def]
+        docs = []
+        for doc in self.store.answers(include_expired=True):
+            until = self.valid_until.get(doc.id)
+            docs.append(dataclasses.replace(doc, expired=until is not None and until < self.day))
+        return docs
+
+
+@pytest.fixture(scope="module")
+def labelled() -> dict:  # type: ignore[type-arg]
+    return yaml.safe_load(QUERIES.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def articles():  # type: ignore[no-untyped-def]
+    return {a.id: a for a in load_articles([KB]).articles}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory, labelled, articles):  # type: ignore[no-untyped-def]
+    store = Store.open(tmp_path_factory.mktemp("eval") / "kb.db", KB)
+    store.sync(KB, user="eval")
+    day = labelled["day"]
+    source = FixedDay(store, day, {a.id: a.valid_until for a in articles.values()})
+    idx = SearchIndex(store.conn, source, synonyms_for(KB, load_pack()))
+    idx.refresh(today=day)
+    yield idx
+    store.close()
+
+
+def test_labels_name_existing_answers_and_respect_expiry(labelled, articles) -> None:  # type: ignore[no-untyped-def]
+    day = labelled["day"]
+    assert len(labelled["queries"]) >= 130
+    for item in labelled["queries"]:
+        for art_id in item["ids"]:
+            assert art_id in articles, f"{item['q']}: unknown id {art_id}"
+        expired = [i for i in item["ids"] if articles[i].is_expired(day)]
+        if item.get("all"):
+            assert expired, f"{item['q']}: marked all but none of its answers is expired on {day}"
+        else:
+            assert not expired, f"{item['q']}: answers {expired} are expired on {day}; mark the query all: true"
+
+
+def test_queries_are_not_copies_of_listed_questions(labelled, articles) -> None:  # type: ignore[no-untyped-def]
+    questions = [(normalize_key(q), a.id) for a in articles.values() for q in a.questions]
+    for item in labelled["queries"]:
+        key = normalize_key(item["q"])
+        for question, art_id in questions:
+            assert fuzz.ratio(key, question) < 75, f"query {item['q']!r} nearly copies a question of {art_id}"
+
+
+def test_recall_and_mrr_on_labelled_caller_queries(index, labelled, capsys) -> None:  # type: ignore[no-untyped-def]
+    ranks: list[int | None] = []
+    by_style: dict[str, list[int | None]] = defaultdict(list)
+    misses = []
+    for item in labelled["queries"]:
+        response = index.search(item["q"], limit=10, include_expired=bool(item.get("all")))
+        shown = list(response.shown)
+        rank = next((i + 1 for i, art_id in enumerate(shown) if art_id in item["ids"]), None)
+        ranks.append(rank)
+        by_style[item["style"]].append(rank)
+        if rank is None or rank > 5:
+            misses.append(f"  {item['q']!r}: want {item['ids']}, got {shown[:5]} (rank {rank})")
+
+    def metrics(rs: list[int | None]) -> tuple[float, float, float]:
+        n = len(rs)
+        return (sum(1 for r in rs if r == 1) / n, sum(1 for r in rs if r and r <= 5) / n, sum(1 / r for r in rs if r) / n)
+
+    r1, r5, mrr = metrics(ranks)
+    with capsys.disabled():
+        print(f"\nsearch eval: {len(ranks)} queries  recall@1 {r1:.3f}  recall@5 {r5:.3f}  MRR {mrr:.3f}")
+        for style, rs in sorted(by_style.items()):
+            s1, s5, sm = metrics(rs)
+            print(f"  {style:<13} n={len(rs):<3} recall@1 {s1:.3f}  recall@5 {s5:.3f}  MRR {sm:.3f}")
+        if misses:
+            print("not in the top 5:\n" + "\n".join(misses))
+    assert r5 >= MIN_RECALL_AT_5

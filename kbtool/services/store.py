@@ -425,6 +425,7 @@ def scan_files(kb_dir: Path) -> list[tuple[str, int, int]]:
     Paths are stored relative so that ``kb`` and ``/abs/kb`` are the same knowledge base."""
     out: list[tuple[str, int, int]] = []
     root = str(kb_dir)
+    cut = len(os.path.join(root, ""))
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -439,8 +440,8 @@ def scan_files(kb_dir: Path) -> list[tuple[str, int, int]]:
                 stack.append(entry.path)
             elif entry.name.lower().endswith(ARTICLE_SUFFIXES) and entry.is_file():
                 st = entry.stat()
-                rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
-                out.append((rel, st.st_size, st.st_mtime_ns))
+                rel = entry.path[cut:]  # not os.path.relpath: it costs more than the stat
+                out.append((rel if os.sep == "/" else rel.replace(os.sep, "/"), st.st_size, st.st_mtime_ns))
     out.sort()
     return out
 
@@ -709,6 +710,9 @@ class Store:
             ]
         for items in (report.new, report.changed, report.deleted, report.restored, report.stale):
             items.sort()
+        from kbtool.services.querylog import purge_for  # search-log retention runs with every sync
+
+        purge_for(self)
         return report
 
     @staticmethod
@@ -768,6 +772,7 @@ class Store:
                 " WHERE a.deleted = 0 AND a.state <> 'archived' ORDER BY a.id"
             ).fetchall()
         docs = []
+        prefix = os.path.join(str(self.kb_dir), "")
         for (art_id, title, kind, category, tags, questions, body, spoken, state, approved_hash,
              valid_until, verbatim, source_hash, path) in rows:
             until = _date_or_none(valid_until)
@@ -776,11 +781,11 @@ class Store:
                 continue
             docs.append(AnswerDoc(
                 id=art_id, title=title, kind=kind, category=category,
-                tags=tuple(json.loads(tags)), questions=tuple(json.loads(questions)),
+                tags=_json_tuple(tags), questions=_json_tuple(questions),
                 source_text=body, spoken_text=spoken,
                 status=answer_status(state, spoken is not None, approved_hash == source_hash),
-                expired=expired, verbatim=tuple(json.loads(verbatim)), source_hash=source_hash,
-                path=str(self.kb_dir / path),
+                expired=expired, verbatim=_json_tuple(verbatim), source_hash=source_hash,
+                path=prefix + path,
             ))
         return docs
 
@@ -1223,6 +1228,10 @@ class Store:
                 problems.append(f"audit #{seq}: 记录与哈希链不符（被改动或删除过）")
             prev = chain
         return problems
+
+def _json_tuple(text: str) -> tuple[str, ...]:
+    return () if text == "[]" else tuple(json.loads(text))
+
 
 def answer_status(state: str, has_approved: bool, approval_current: bool) -> str:
     if has_approved:

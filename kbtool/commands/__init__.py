@@ -7,4 +7,5 @@ does not import every service up front).
 MODULES: list[str] = [
     "tui",
     "review",
+    "questions",
 ]

@@ -23,7 +23,7 @@ from kbtool.core.findings import Finding
 from kbtool.core.segment import Segmenter, segmenter_for
 from kbtool.core.speakable import HelperContext, run_helper
 from kbtool.core.stylepack import LEVEL_RANK, Pack
-from kbtool.core.text import normalize, sentence_spans, speakable_length
+from kbtool.core.text import normalize, sentence_spans, speakable_length, to_simplified
 
 _S2T = opencc.OpenCC("s2t")
 _FUZZY_MIN_LEN = 4
@@ -247,7 +247,7 @@ class Detector:
             rule = self.rules[c.rule_index]
             original = text[c.start:c.end]
             suggestions = c.suggestions
-            if original != norm[c.start:c.end] and suggestions:
+            if suggestions and to_simplified(original) != original:
                 # Traditional source: answer in traditional too.
                 suggestions = tuple(_S2T.convert(s) for s in suggestions)
             if rule.helper and not rule.replace:

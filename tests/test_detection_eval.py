@@ -2,6 +2,11 @@
 
 Reports recall of the labelled spans, false alarms per 1,000 characters and word cuts; fails
 below recall 0.9, on any cut, or when already-spoken passages do not come back (nearly) clean.
+
+A false alarm is any word-level finding on a passage of already plain spoken Chinese: there
+every finding is wrong by definition. On formal passages the pack also flags stiff words the
+labels do not list (如需, 携带, 出示 …); those are counted and printed as "unlabelled", not
+scored, because the labels mark what must be found, not all that may be.
 """
 
 from __future__ import annotations
@@ -29,14 +34,15 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
 @pytest.fixture(scope="module")
 def evaluation(default_detector):
     passages = yaml.safe_load(DATA.read_text(encoding="utf-8"))["passages"]
-    found = total = cuts = false_alarms = chars = 0
+    found = total = cuts = false_alarms = unlabelled = spoken_chars = 0
     missed: list[str] = []
     cut_list: list[str] = []
     alarms: list[str] = []
     spoken_flagged: list[str] = []
     for p in passages:
         text = p["text"]
-        chars += len(text)
+        if p["kind"] == "spoken":
+            spoken_chars += len(text)
         findings = [f for f in default_detector.check(text) if f.scope == "word"]
         spans = [(f.start, f.end) for f in findings]
         flag_spans = [occ for flag in p["flag"] for occ in _occurrences(text, flag)]
@@ -54,20 +60,22 @@ def evaluation(default_detector):
                         cuts += 1
                         cut_list.append(f"{p['id']}: {keep} cut by {f.rule} at {f.text!r}")
         for f in findings:
-            if f.category != "structure" and not any(_overlap((f.start, f.end), s) for s in flag_spans):
+            if p["kind"] == "spoken":
                 false_alarms += 1
                 alarms.append(f"{p['id']}: {f.rule} {f.text!r}")
-                if p["kind"] == "spoken":
-                    spoken_flagged.append(p["id"])
+                spoken_flagged.append(p["id"])
+            elif f.category != "structure" and not any(_overlap((f.start, f.end), s) for s in flag_spans):
+                unlabelled += 1
     spoken = sum(1 for p in passages if p["kind"] == "spoken")
     result = {
-        "passages": len(passages), "recall": found / total, "false_alarms_per_1000": 1000 * false_alarms / chars,
+        "passages": len(passages), "recall": found / total, "false_alarms_per_1000": 1000 * false_alarms / spoken_chars,
         "cuts": cuts, "missed": missed, "cut_list": cut_list, "alarms": alarms,
         "spoken": spoken, "spoken_flagged": sorted(set(spoken_flagged)),
     }
     print(
         f"\ndetection eval: {len(passages)} passages, {total} labelled spans, recall {result['recall']:.3f}, "
-        f"false alarms {result['false_alarms_per_1000']:.2f}/1000 chars, cuts {cuts}, "
+        f"false alarms {result['false_alarms_per_1000']:.2f}/1000 spoken chars, cuts {cuts}, "
+        f"unlabelled findings on formal text {unlabelled}, "
         f"spoken passages flagged {len(result['spoken_flagged'])}/{spoken}"
     )
     return result
@@ -92,4 +100,4 @@ def test_spoken_passages_come_back_nearly_clean(evaluation):
 
 
 def test_false_alarms_stay_rare(evaluation):
-    assert evaluation["false_alarms_per_1000"] <= 5.0, "; ".join(evaluation["alarms"])
+    assert evaluation["false_alarms_per_1000"] <= 3.0, "; ".join(evaluation["alarms"])

@@ -461,6 +461,7 @@ def run_helper(name: str, text: str, ctx: HelperContext | None = None) -> tuple[
 
 # -- scanning a whole text ----------------------------------------------------------------------
 
+_CN_NUMERALS = set("零〇一二两三四五六七八九十百千万亿")
 _FORM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("date", DATE_RE),
     ("time", TIME_RE),
@@ -494,6 +495,9 @@ def _form_suggestions(text: str, ctx: HelperContext, blocked: list[tuple[int, in
             if start == end or _overlaps(start, end, taken) or _overlaps(start, end, blocked):
                 continue
             reps = run_helper(name, text[start:end], ctx)
+            if reps and text[end:end + 1] in _CN_NUMERALS:
+                # 百分之五十 + 一次性 would be heard as 百分之五十一: keep them apart
+                reps = tuple(r + "，" if r[-1:] in _CN_NUMERALS else r for r in reps)
             if reps:
                 out.append(Suggestion(name, start, end, text[start:end], reps))
             taken.append((start, end))  # a date's digits are no amount, even unchanged

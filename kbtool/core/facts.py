@@ -1,0 +1,506 @@
+"""The fact check: does the spoken version still say every fact a caller relies on?
+
+``extract_facts`` finds amounts, percentages, dates, times, durations, counts, telephone and
+service numbers, codes, account classes, weekdays, protected terms and negated key actions, each
+with a canonical value, so that written and spoken forms compare equal (3 = 三, 1万元 = 10000元 =
+一万块, 16:00 = 下午4点, 2月10日 = 2月10号, 1% = 百分之一, 0.05% = 万分之五, 95588 = 九五五八八,
+48小时 = 两天). ``verify`` extracts from both texts and reports every fact of the original as
+kept, missing or changed (with the spoken fact it became), with positions in both texts.
+
+Chinese numerals are read by cn2an; everything else here is pattern work on top of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import cn2an
+
+from kbtool.core.text import normalize
+
+KINDS = ("amount", "percent", "date", "time", "duration", "count", "data", "phone", "code", "class",
+         "weekday", "term", "negation")
+
+
+@dataclass(frozen=True)
+class Fact:
+    kind: str
+    value: tuple
+    text: str
+    start: int
+    end: int
+    number: float | None = None  # the number as written (5 in 5天), for spotting a changed unit
+
+    def to_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "text": self.text, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
+class FactCheck:
+    fact: Fact
+    status: str  # kept | missing | changed
+    spoken: Fact | None = None  # where it was found, or what it became
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"status": self.status, **self.fact.to_dict()}
+        out["spoken"] = self.spoken.to_dict() if self.spoken else None
+        return out
+
+
+@dataclass
+class Verification:
+    checks: list[FactCheck] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status == "kept" for c in self.checks)
+
+    def problems(self) -> list[FactCheck]:
+        return [c for c in self.checks if c.status != "kept"]
+
+    def to_dict(self) -> dict[str, object]:
+        counts = {s: sum(1 for c in self.checks if c.status == s) for s in ("kept", "missing", "changed")}
+        return {"ok": self.ok, "summary": counts, "facts": [c.to_dict() for c in self.checks]}
+
+
+# -- numbers ------------------------------------------------------------------------------------
+
+CN_DIGITS = "零〇一二两三四五六七八九幺"
+_NUM_AR = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_NUM_CN = r"[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
+NUM = rf"(?:{_NUM_AR}(?:万亿|[万亿千])?|{_NUM_CN})"
+_DIGIT_VALUE = {**{c: str(i) for i, c in enumerate("零一二三四五六七八九")}, "〇": "0", "幺": "1", "两": "2"}
+
+
+def parse_number(text: str) -> float | None:
+    """``1,000.5`` / ``1.5万`` / ``三千五`` / ``两万`` → a number; None when it is not one."""
+    text = text.replace(",", "").strip()
+    if not text:
+        return None
+    if text == "半":
+        return 0.5
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if text[0] in "十百千万亿":
+        text = "一" + text  # 百兆 is 一百兆
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            value = cn2an.cn2an(text, "smart")
+        except (ValueError, KeyError, IndexError, TypeError):
+            return None
+    return float(value)
+
+
+def digit_string(text: str) -> str | None:
+    """``95588`` / ``九五五八八`` / ``幺零零八六`` / ``400-820-8820`` → the digits, else None."""
+    out = []
+    for ch in text:
+        if ch.isdigit() and ch.isascii():
+            out.append(ch)
+        elif ch in _DIGIT_VALUE:
+            out.append(_DIGIT_VALUE[ch])
+        elif ch in "- 　，,、":
+            continue
+        else:
+            return None
+    return "".join(out) or None
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+# -- patterns -----------------------------------------------------------------------------------
+
+_CN_SMALL = r"[一二三四五六七八九十]{1,3}"
+_YEAR = r"(?:\d{4}|[零〇一二三四五六七八九]{4})"
+_MONTH = rf"(?:\d{{1,2}}|{_CN_SMALL})"
+_DAY = r"(?:\d{1,2}|[一二三四五六七八九十]{1,4})"
+DATE_RES = (
+    re.compile(rf"(?:(?P<y>{_YEAR})年)?(?P<m>{_MONTH})月(?:份)?(?:(?P<d>{_DAY})[日号])?"),
+    re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"),
+    re.compile(rf"(?:每月|每个月|当月|次月|下月|下个月)(?P<d>{_DAY})[日号]"),
+    re.compile(rf"(?P<d>{_DAY})号"),
+    re.compile(r"(?P<y>(?:19|20)\d{2})年(?!\d)"),
+)
+_PERIOD = "凌晨|早上|早晨|清晨|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜"
+_PM = ("下午", "傍晚", "晚上", "夜里", "夜间")
+_HOUR_CN = r"[零〇一二两三四五六七八九十]{1,3}"
+TIME_COLON = re.compile(rf"(?P<p>{_PERIOD})?(?<![\d:])(?P<h>[01]?\d|2[0-4])[:：](?P<mi>[0-5]\d)(?![\d:])")
+TIME_DIAN = re.compile(
+    rf"(?P<p>{_PERIOD})?(?P<h>\d{{1,2}}|{_HOUR_CN})点(?:(?P<half>半)|(?P<mi>\d{{1,2}}|[零〇一二三四五六七八九十]{{1,3}})(?P<fen>分)?|(?P<z>整|钟))?"
+)
+_RANGE_SEP = re.compile(r"\s*(?:至|到|-|－|—|~|～)\s*")
+PERCENT_RES = (
+    (re.compile(rf"(?P<n>{_NUM_AR}|{_NUM_CN})\s*[%％]"), 0.01),
+    (re.compile(rf"(?P<n>{_NUM_AR})\s*‰"), 0.001),
+    (re.compile(rf"百分之(?P<n>{_NUM_CN}|{_NUM_AR})"), 0.01),
+    (re.compile(rf"千分之(?P<n>{_NUM_CN}|{_NUM_AR})"), 0.001),
+    (re.compile(rf"万分之(?P<n>{_NUM_CN}|{_NUM_AR})"), 0.0001),
+)
+_CURRENCY = {
+    "元": "CNY", "块钱": "CNY", "块": "CNY", "圆": "CNY", "人民币": "CNY", "¥": "CNY", "￥": "CNY", "RMB": "CNY",
+    "美元": "USD", "美金": "USD", "$": "USD", "港币": "HKD", "港元": "HKD", "HK$": "HKD", "欧元": "EUR", "日元": "JPY", "英镑": "GBP",
+}
+# unit -> (family, factor): equal families compare by value * factor
+_DURATION = {
+    "秒钟": ("s", 1), "秒": ("s", 1), "分钟": ("s", 60), "小时": ("s", 3600), "钟头": ("s", 3600),
+    "天": ("s", 86400), "日": ("s", 86400), "自然日": ("s", 86400), "周": ("s", 604800), "星期": ("s", 604800),
+    "礼拜": ("s", 604800), "月": ("month", 1), "年": ("month", 12), "工作日": ("workday", 1), "周岁": ("age", 1), "岁": ("age", 1),
+}
+_DATA = {"GB": 1024, "G": 1024, "MB": 1, "M": 1, "兆": 1, "KB": 1 / 1024, "TB": 1024 * 1024, "T": 1024 * 1024}
+_COUNT = ("次", "笔", "张", "位", "项", "个", "条", "户", "人", "名", "台", "份", "种", "期", "倍", "家", "处", "部", "套",
+          "页", "遍", "道", "类")
+_WEAK_ONE = {"个", "种", "家", "位", "名", "条", "份", "处", "部", "套", "台", "人", "类", "道", "页"}
+_UNITS = sorted([*_CURRENCY, *_DURATION, *_DATA, *_COUNT], key=len, reverse=True)
+_UNIT_RE = "|".join(re.escape(u) for u in _UNITS if u not in ("¥", "￥", "$", "HK$", "RMB"))
+QTY_RE = re.compile(
+    rf"(?P<pre>HK\$|¥|￥|\$|RMB|人民币)?\s*(?<![\d.])(?P<a>{NUM}|半)"
+    rf"(?:(?P<sep>至|到|-|－|~|～|—)(?P<b>{NUM}))?(?P<ge>个)?(?P<half>半)?\s*(?P<unit>{_UNIT_RE})?"
+    r"(?![A-Za-z])"
+)
+CLASS_RE = re.compile(r"(?<![A-Za-z])(?P<c>III|II|I|Ⅰ|Ⅱ|Ⅲ|一|二|三|1|2|3)\s*类(?:账户|户|卡)?")
+_CLASS_VALUE = {"I": 1, "II": 2, "III": 3, "Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3, "一": 1, "二": 2, "三": 3, "1": 1, "2": 2, "3": 3}
+WEEKDAY_RE = re.compile(r"(?:周|星期|礼拜)(?P<d>[一二三四五六日天1-7])")
+_WEEKDAY = {**{c: i for i, c in enumerate("一二三四五六", 1)}, "日": 7, "天": 7, **{str(i): i for i in range(1, 8)}}
+PHONE_RE = re.compile(r"(?<![\d.])(?:\d{3,4}[- ]\d{3,4}(?:[- ]\d{3,4})?|\d{5,})(?![\d.%])")
+PHONE_CONTEXT_RE = re.compile(r"(?:拨打|致电|热线|电话|号码|客服|回拨|打)\s*(?P<n>\d{3,4})(?!\d)")
+CN_PHONE_RE = re.compile(r"[零〇一二三四五六七八九幺]{3,}")
+CODE_RE = re.compile(r"(?:发送|回复|编辑|输入)(?:短信|指令|代码)?\s*[“\"「]?(?P<c>[A-Za-z][A-Za-z0-9#*]{1,11}|[0-9#*]{1,4})(?![A-Za-z0-9])")
+
+NEGATOR = (
+    r"不会|不得|不要|不能|不可以|不可|不用|无需|无须|不需要|不需|不必|请勿|切勿|严禁|禁止|绝不|从不|决不|千万不要|千万别|"
+    r"不予|不再|别"
+)
+_KEY_VERBS = (
+    r"收取|收|接受|影响|受理|办理|支持|提供|索要|索取|透露|泄露|询问|要求|退还|退|扣|开通|保留|承担|产生|计收|计|"
+    r"冻结|停机|转账|点击|下载|告诉|参与|允许|减免|免除|恢复|变更|补发"
+)
+NEGATION_RE = re.compile(rf"(?P<neg>{NEGATOR}|不(?={_KEY_VERBS}))(?P<rest>[^，。；！？,;!?\n：:（(]{{2,24}})")
+SPOKEN_NEGATOR = re.compile(r"不|没|别|勿|无需|无须|免|禁止|严禁|绝非|并非|非")
+_STOP_CHARS = set("您你我们的了会向对将在把被给让其他该此这那任何进行和或及与也都再就、 ")
+# Words said differently on the phone, folded before comparing what a negation is about.
+_SYNONYMS = (
+    ("索要", "要"), ("索取", "要"), ("要求", "要"), ("透露", "告诉"), ("泄露", "告诉"), ("告知", "告诉"),
+    ("收取", "收"), ("计收", "收"), ("订购", "订"), ("办理", "办"), ("另行", "重新"), ("提供", "给"),
+    ("退还", "退"), ("影响", "影响"), ("接受", "接受"), ("受理", "办"), ("开通", "开"),
+)
+
+
+# -- extraction ---------------------------------------------------------------------------------
+
+def extract_facts(text: str, protected: Iterable[str] = (), today: dt.date | None = None) -> list[Fact]:
+    """Every fact in ``text`` a caller relies on, sorted by position; spans never overlap
+    (negations and protected terms aside, which sit over other facts)."""
+    norm = normalize(text)
+    facts: list[Fact] = []
+    taken = bytearray(len(text) + 1)
+
+    def free(s: int, e: int) -> bool:
+        return not any(taken[s:e])
+
+    def add(kind: str, value: tuple, s: int, e: int, number: float | None = None) -> None:
+        facts.append(Fact(kind, value, text[s:e], s, e, number))
+        taken[s:e] = b"\x01" * (e - s)
+
+    for term in sorted({str(p) for p in protected if str(p).strip()}, key=len, reverse=True):
+        key = normalize(term)
+        digits = digit_string(key)
+        if digits or CLASS_RE.fullmatch(key):
+            continue  # numbers and classes are checked as such (九五五八八 keeps 95588)
+        for m in re.finditer(re.escape(key), norm):
+            if free(*m.span()):
+                facts.append(Fact("term", (key,), text[m.start():m.end()], m.start(), m.end()))
+    for pattern, scale in PERCENT_RES:
+        for m in pattern.finditer(norm):
+            value = parse_number(m.group("n"))
+            if value is not None and free(*m.span()):
+                add("percent", (round(value * scale, 12),), *m.span())
+    _extract_dates(norm, free, add)
+    _extract_times(norm, free, add)
+    for m in CLASS_RE.finditer(norm):
+        if free(*m.span()):
+            add("class", (_CLASS_VALUE[m.group("c")],), *m.span())
+    _extract_quantities(norm, free, add)
+    for m in WEEKDAY_RE.finditer(norm):
+        if free(*m.span()):
+            add("weekday", (_WEEKDAY[m.group("d")],), *m.span())
+    for m in CODE_RE.finditer(norm):
+        s, e = m.span("c")
+        if free(s, e):
+            add("code", (m.group("c").upper(),), s, e)
+    for pattern in (PHONE_RE, CN_PHONE_RE):
+        for m in pattern.finditer(norm):
+            digits = digit_string(m.group())
+            if digits and len(digits) >= (5 if pattern is PHONE_RE else 3) and free(*m.span()):
+                add("phone", (digits,), *m.span())
+    for m in PHONE_CONTEXT_RE.finditer(norm):
+        if free(*m.span("n")):
+            add("phone", (m.group("n"),), *m.span("n"))
+    for m in NEGATION_RE.finditer(norm):
+        key = _content_bigrams(m.group("rest"))
+        if key:
+            facts.append(Fact("negation", (frozenset(key),), text[m.start():m.end()], m.start(), m.end()))
+    facts.sort(key=lambda f: (f.start, f.end))
+    return facts
+
+
+def _extract_dates(norm: str, free, add) -> None:  # type: ignore[no-untyped-def]
+    for pattern in DATE_RES:
+        for m in pattern.finditer(norm):
+            if not free(*m.span()):
+                continue
+            groups = m.groupdict()
+            year = _int(groups.get("y"), digits=True)
+            month = _int(groups.get("m"))
+            day = _int(groups.get("d"))
+            if month is not None and not 1 <= month <= 12:
+                continue
+            if day is not None and not 1 <= day <= 31:
+                continue
+            # “3月” alone is a month only when no 个 precedes (3个月 is a duration)
+            if pattern is DATE_RES[0] and day is None and groups.get("y") is None and norm[m.start() - 1:m.start()] == "个":
+                continue
+            add("date", (year, month, day), *m.span())
+
+
+def _int(text: str | None, digits: bool = False) -> int | None:
+    if not text:
+        return None
+    if digits and not text.isdigit():
+        text = digit_string(text) or ""
+    value = parse_number(text)
+    return int(value) if value is not None and value == int(value) else None
+
+
+def _clock_values(period: str | None, hour: int, minute: int) -> frozenset[int]:
+    """Minutes after midnight this clock time may mean (a bare 4点 may be 4:00 or 16:00)."""
+    if period is None:
+        values = {hour * 60 + minute}
+        if hour < 12:
+            values.add((hour + 12) * 60 + minute)
+        if hour == 24:
+            values.add(minute)
+        if hour == 0:
+            values.add(1440 + minute)
+        return frozenset(values)
+    if period in _PM or (period == "中午" and hour < 11):
+        h = hour + 12 if hour < 12 else hour
+        if period in ("夜里", "夜间", "晚上") and hour == 12:
+            return frozenset({1440 + minute, minute})
+        return frozenset({h * 60 + minute})
+    if period == "半夜" and hour == 12:
+        return frozenset({1440 + minute, minute})
+    if period in ("凌晨", "半夜") and hour == 12:
+        return frozenset({minute})
+    return frozenset({hour * 60 + minute})
+
+
+def _extract_times(norm: str, free, add) -> None:  # type: ignore[no-untyped-def]
+    found: list[tuple[int, int, str | None, int, int, bool]] = []  # start, end, period, h, m, explicit
+    for m in TIME_COLON.finditer(norm):
+        found.append((m.start(), m.end(), m.group("p"), int(m.group("h")), int(m.group("mi")), True))
+    for m in TIME_DIAN.finditer(norm):
+        hour = _int(m.group("h"))
+        if hour is None or hour > 24:
+            continue
+        chinese = not m.group("h").isdigit()
+        # 十四点五 is a decimal: a Chinese hour needs a part of day, 半, 分, 整 or 钟
+        clocky = m.group("p") or m.group("half") or m.group("fen") or m.group("z") or (m.group("mi") and not chinese)
+        after = norm[m.end():m.end() + 1]
+        in_range = bool(_RANGE_SEP.match(norm, m.end())) or bool(re.search(r"(?:至|到|-|~|～)\s*$", norm[max(0, m.start() - 2):m.start()]))
+        if chinese and not clocky and not in_range:
+            continue  # 有三点 is a count of points, not three o'clock
+        if not clocky and after in "：:" and not in_range:
+            continue
+        minute = 30 if m.group("half") else (_int(m.group("mi")) or 0)
+        if minute >= 60:
+            continue
+        found.append((m.start(), m.end(), m.group("p"), hour, minute, bool(m.group("p"))))
+    found.sort()
+    previous: tuple[int, str | None, int] | None = None  # end, period, minutes
+    for start, end, period, hour, minute, _ in found:
+        if not free(start, end):
+            continue
+        values = _clock_values(period, hour, minute)
+        if period is None and previous and previous[1] and _RANGE_SEP.fullmatch(norm[previous[0]:start]):
+            # “凌晨0点到6点”: the end of a range says its part of day once, at the start
+            inherited = _clock_values(previous[1], hour, minute)
+            if min(inherited) >= previous[2]:
+                values = values | inherited
+        add("time", (values,), start, end)
+        previous = (end, period, min(values))
+
+
+def _extract_quantities(norm: str, free, add) -> None:  # type: ignore[no-untyped-def]
+    for m in QTY_RE.finditer(norm):
+        unit = m.group("unit") or ("个" if m.group("ge") else None)
+        pre = m.group("pre")
+        if unit is None and pre is None:
+            continue
+        if unit is None:
+            unit = pre
+        if unit in ("个",) and m.group("ge") and m.group("unit") is None and m.group("half"):
+            continue
+        if norm[m.start() - 1:m.start()] == "第" or norm[m.start() - 1:m.start()].isdigit():
+            continue  # 第二天 is an ordinal, not two days
+        numbers = [(m.group("a"), m.span("a"))]
+        if m.group("b"):
+            numbers.append((m.group("b"), m.span("b")))
+        for k, (raw, span) in enumerate(numbers):
+            value = parse_number(raw)
+            if value is None:
+                continue
+            if m.group("half") and k == len(numbers) - 1:
+                value += 0.5
+            last = k == len(numbers) - 1
+            s = m.start() if k == 0 else span[0]
+            e = m.end() if last else span[1]
+            if not free(s, e):
+                continue
+            fact = _quantity(unit, value, pre, raw)
+            if fact is not None:
+                add(fact[0], fact[1], s, e, value)
+
+
+def _quantity(unit: str, value: float, pre: str | None, raw: str) -> tuple[str, tuple] | None:
+    if unit in _CURRENCY:
+        currency = _CURRENCY[pre] if pre and pre in _CURRENCY and unit in ("元", "块", "块钱", "圆") else _CURRENCY[unit]
+        return "amount", (currency, value)
+    if unit in _DURATION:
+        family, factor = _DURATION[unit]
+        return "duration", (family, value * factor)
+    if unit in _DATA:
+        return "data", (value * _DATA[unit],)
+    if value == 1 and unit in _WEAK_ONE:
+        return None  # 一个, 一种: an article, not a number
+    if unit == "类":
+        return None
+    return "count", (value,)
+
+
+def _canonical(text: str) -> str:
+    for word, canon in _SYNONYMS:
+        text = text.replace(word, canon)
+    return text
+
+
+def _content_bigrams(text: str) -> set[str]:
+    chars = [ch for ch in _canonical(text) if ch not in _STOP_CHARS]
+    return {a + b for a, b in itertools.pairwise(chars) if not (a.isspace() or b.isspace())}
+
+
+# -- verification -------------------------------------------------------------------------------
+
+def same_value(a: Fact, b: Fact, today: dt.date | None = None) -> bool:
+    """Do two facts of one kind say the same thing (written vs spoken forms)?"""
+    if a.kind != b.kind:
+        return False
+    if a.kind == "time":
+        return bool(a.value[0] & b.value[0])
+    if a.kind == "date":
+        (y1, m1, d1), (y2, m2, d2) = a.value, b.value
+        if (m1, d1) != (m2, d2):
+            return False
+        if y1 is None or y2 is None or y1 == y2:
+            # a spoken date may drop the year only when it is the current one
+            return y1 is None or y2 is not None or y1 == (today or dt.date.today()).year
+        return False
+    if a.kind in ("amount", "duration"):
+        return a.value[0] == b.value[0] and _close(a.value[1], b.value[1])
+    if a.kind in ("percent", "data", "count"):
+        return _close(a.value[0], b.value[0])
+    return a.value == b.value
+
+
+def verify(
+    original: str,
+    spoken: str,
+    protected: Iterable[str] = (),
+    today: dt.date | None = None,
+    only: Iterable[tuple[int, int]] | None = None,
+) -> Verification:
+    """Check every fact of ``original`` (inside ``only`` spans, when given) against ``spoken``."""
+    protected = tuple(protected)
+    o_facts = extract_facts(original, protected, today)
+    if only is not None:
+        spans = list(only)
+        o_facts = [f for f in o_facts if any(s <= f.start and f.end <= e for s, e in spans)]
+    s_facts = extract_facts(spoken, protected, today)
+    s_norm = normalize(spoken)
+    result = Verification()
+    used: set[int] = set()
+    pending: list[Fact] = []
+    for fact in o_facts:
+        if fact.kind == "negation":
+            result.checks.append(_check_negation(fact, spoken, s_norm))
+            continue
+        if fact.kind in ("term", "code"):
+            pos = s_norm.upper().find(fact.value[0].upper())
+            if pos >= 0:
+                end = pos + len(fact.value[0])
+                result.checks.append(FactCheck(fact, "kept", Fact(fact.kind, fact.value, spoken[pos:end], pos, end)))
+            else:
+                result.checks.append(FactCheck(fact, "missing"))
+            continue
+        match = next((k for k, s in enumerate(s_facts) if same_value(fact, s, today)), None)
+        if match is None:
+            pending.append(fact)
+            result.checks.append(FactCheck(fact, "missing"))
+        else:
+            used.add(match)
+            result.checks.append(FactCheck(fact, "kept", s_facts[match]))
+    # a missing fact whose kind shows up unmatched in the spoken text nearby was changed
+    free_spoken = [k for k, s in enumerate(s_facts) if k not in used and s.kind not in ("term", "code", "negation")]
+    for i, check in enumerate(result.checks):
+        if check.status != "missing" or check.fact.kind in ("term", "code", "negation"):
+            continue
+        fact = check.fact
+        candidates = [k for k in free_spoken if _comparable(fact, s_facts[k]) and not _is_matched_elsewhere(s_facts[k], o_facts, today)]
+        if not candidates:
+            continue
+        where = fact.start / max(1, len(original))
+        best = min(candidates, key=lambda k: abs(s_facts[k].start / max(1, len(spoken)) - where))
+        free_spoken.remove(best)
+        result.checks[i] = FactCheck(fact, "changed", s_facts[best])
+    return result
+
+
+def _comparable(a: Fact, b: Fact) -> bool:
+    if a.kind == b.kind:
+        return True
+    numeric = {"amount", "count", "duration", "data"}
+    # the same number with another kind of unit (5天 said as 5次): a changed unit
+    return (a.kind in numeric and b.kind in numeric and a.number is not None and b.number is not None
+            and _close(a.number, b.number))
+
+
+def _is_matched_elsewhere(spoken_fact: Fact, o_facts: list[Fact], today: dt.date | None) -> bool:
+    """A spoken fact that equals some original fact is that fact said again, not a change."""
+    return any(same_value(o, spoken_fact, today) for o in o_facts if o.kind == spoken_fact.kind)
+
+
+def _check_negation(fact: Fact, spoken: str, s_norm: str) -> FactCheck:
+    key: frozenset[str] = fact.value[0]
+    best: tuple[float, int, int, bool] | None = None
+    for m in re.finditer(r"[^，。；！？,;!?\n]+", s_norm):
+        clause = m.group()
+        overlap = len(key & _content_bigrams(clause)) / len(key)
+        if overlap <= 0:
+            continue
+        negated = bool(SPOKEN_NEGATOR.search(clause))
+        score = overlap + (0.01 if negated else 0)
+        if best is None or score > best[0]:
+            best = (score, m.start(), m.end(), negated)
+    if best is None or best[0] < min(0.4, 1.5 / len(key) + 0.2):
+        return FactCheck(fact, "missing")
+    found = Fact("negation", fact.value, spoken[best[1]:best[2]], best[1], best[2])
+    return FactCheck(fact, "kept" if best[3] else "changed", found)

@@ -1,0 +1,127 @@
+"""The fact check: spoken forms count as the same fact; changed or lost facts are caught."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kbtool.core.facts import extract_facts, verify
+
+DATA = Path(__file__).parent / "data" / "fact_pairs.yml"
+TODAY = dt.date(2026, 6, 1)
+
+
+def verdict(original: str, spoken: str, protected=(), today=TODAY) -> tuple[str, list[str]]:
+    result = verify(original, spoken, protected, today)
+    problems = result.problems()
+    if not problems:
+        return "kept", []
+    status = "changed" if any(c.status == "changed" for c in problems) else "missing"
+    return status, [c.fact.text for c in problems]
+
+
+@pytest.mark.parametrize(
+    ("original", "spoken"),
+    [
+        ("核实三项信息", "核实3项信息"),
+        ("日累计不超过1万元", "每天最多一万块"),
+        ("日累计不超过10000元", "每天最多1万元"),
+        ("营业到16:00", "营业到下午4点"),
+        ("2月10日到账", "2月10号到账"),
+        ("利率1%", "利率百分之一"),
+        ("费率0.05%", "费率万分之五"),
+        ("致电95588", "打九五五八八"),
+        ("拨打10086", "拨打幺零零八六"),
+        ("48小时内到账", "两天内到账"),
+        ("有效期5个自然日", "有效期5天"),
+        ("服务时间00:00至06:00", "凌晨0点到6点"),
+        ("服务时间9:00至16:00", "上午9点到下午4点"),
+        ("II类账户", "二类账户"),
+        ("周一至周五", "星期一到星期五"),
+        ("等待半小时", "等30分钟"),
+        ("办理12个月", "办理一年"),
+        ("宽带100M", "宽带百兆"),
+        ("工作人员不会向您索要密码", "我们不会问您要密码"),
+    ],
+)
+def test_a_fact_said_in_another_spoken_form_is_kept(original, spoken):
+    assert verdict(original, spoken) == ("kept", [])
+
+
+@pytest.mark.parametrize(
+    ("original", "spoken", "fact"),
+    [
+        ("日累计不超过1万元", "每天最多一千块", "1万元"),
+        ("日累计不超过1万元", "每天最多1万美元", "1万元"),
+        ("有效期5个自然日", "有效期5个工作日", "5个自然日"),
+        ("2月10日到账", "2月11号到账", "2月10日"),
+        ("营业到16:00", "营业到下午5点", "16:00"),
+        ("费率0.05%", "费率千分之五", "0.05%"),
+        ("致电95588", "打九五五六六", "95588"),
+        ("工作人员不会向您索要密码", "工作人员会向您索要密码", "不会向您索要密码"),
+        ("核实三项信息", "核实4项信息", "三项"),
+    ],
+)
+def test_a_changed_amount_unit_date_number_or_negation_is_reported_as_changed(original, spoken, fact):
+    status, facts = verdict(original, spoken)
+    assert status == "changed"
+    assert fact in facts
+
+
+def test_a_dropped_fact_is_reported_missing_with_its_position():
+    original = "请在24小时内致电95588挂失。"
+    result = verify(original, "请尽快打电话挂失。")
+    missing = [c for c in result.checks if c.status == "missing"]
+    assert {c.fact.text for c in missing} == {"24小时", "95588"}
+    for c in missing:
+        assert original[c.fact.start:c.fact.end] == c.fact.text
+
+
+def test_positions_point_into_both_texts():
+    original, spoken = "手续费为0.05%，最低2元。", "手续费万分之五，最少两块。"
+    for check in verify(original, spoken).checks:
+        assert original[check.fact.start:check.fact.end] == check.fact.text
+        assert check.spoken is not None
+        assert spoken[check.spoken.start:check.spoken.end] == check.spoken.text
+
+
+def test_a_spoken_date_may_drop_the_year_only_when_it_is_the_current_one():
+    assert verdict("2026年3月16日起", "3月16号起", today=dt.date(2026, 1, 5))[0] == "kept"
+    assert verdict("2024年3月16日起", "3月16号起", today=dt.date(2026, 1, 5))[0] == "changed"
+
+
+def test_protected_terms_must_survive():
+    assert verdict("可办理长期挂失", "可以办挂失", protected=["长期挂失"]) == ("missing", ["长期挂失"])
+    assert verdict("可办理长期挂失", "可以办长期挂失", protected=["长期挂失"]) == ("kept", [])
+
+
+def test_ordinary_words_with_numeral_characters_are_not_facts():
+    text = "请您一定统一到任一网点办理，千万不要透露，有三点：第一，先挂失。"
+    kinds = {f.kind for f in extract_facts(text)}
+    assert kinds <= {"negation"}
+
+
+def test_the_labelled_pairs_get_their_verdicts():
+    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    pairs = data["pairs"]
+    assert len(pairs) >= 48
+    today = data["today"]
+    wrong = []
+    missed = []
+    for pair in pairs:
+        got, facts = verdict(pair["original"], pair["spoken"], data["protected"], today)
+        expected = pair["verdict"]
+        ok = got == expected and (expected == "kept" or str(pair["fact"]) in facts)
+        if not ok:
+            wrong.append(f"{pair['id']}: expected {expected} {pair.get('fact', '')}, got {got} {facts}")
+        if expected != "kept" and got == "kept":
+            missed.append(pair["id"])
+    accuracy = 1 - len(wrong) / len(pairs)
+    print(f"fact check: {len(pairs) - len(wrong)}/{len(pairs)} right ({accuracy:.1%})")
+    assert not missed, f"lost or changed facts passed as kept: {missed}"
+    assert accuracy >= 0.95, "\n".join(wrong)
+    kinds = {p["verdict"] for p in pairs}
+    assert kinds == {"kept", "missing", "changed"}

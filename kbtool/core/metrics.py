@@ -52,3 +52,46 @@ def measure(text: str, findings: list[Finding], settings: Settings) -> Metrics:
         findings_per_100_chars=round(100.0 * len(word_findings) / characters, 2) if characters else 0.0,
         readiness=readiness_score(characters, findings, long_share),
     )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A draft beside its original: metrics and remaining word-level findings of each."""
+
+    before: Metrics
+    after: Metrics
+    findings_before: int
+    findings_after: int
+
+    @property
+    def readiness_gain(self) -> int:
+        return self.after.readiness - self.before.readiness
+
+    @property
+    def seconds_saved(self) -> float:
+        return round(self.before.read_aloud_seconds - self.after.read_aloud_seconds, 1)
+
+    @property
+    def time_saved_share(self) -> float:
+        """Share of the read-aloud time the draft saves (0.2 = a fifth shorter)."""
+        if not self.before.read_aloud_seconds:
+            return 0.0
+        return round(self.seconds_saved / self.before.read_aloud_seconds, 3)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "before": {**self.before.to_dict(), "findings": self.findings_before},
+            "after": {**self.after.to_dict(), "findings": self.findings_after},
+            "readiness_gain": self.readiness_gain,
+            "seconds_saved": self.seconds_saved,
+            "time_saved_share": self.time_saved_share,
+        }
+
+
+def compare(before: Metrics, after: Metrics, findings_before: list[Finding], findings_after: list[Finding]) -> Comparison:
+    """Before/after view of a rewrite; findings are counted at word level, as readiness is."""
+    return Comparison(
+        before, after,
+        sum(1 for f in findings_before if f.scope == "word"),
+        sum(1 for f in findings_after if f.scope == "word"),
+    )

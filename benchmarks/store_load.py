@@ -48,6 +48,7 @@ def writer(index: int, db: str, kb: str, ids: list[str], until: float, out: str)
     lat: dict[str, list[float]] = {"save": [], "submit": [], "approve": []}
     counts = {"save": 0, "conflict": 0, "submit": 0, "approve": 0, "refused": 0}
     seq = 0
+    mine: list[str] = []
     while time.time() < until:
         art_id = rng.choice(ids[:HOT]) if rng.random() < 0.5 else rng.choice(ids)
         roll = rng.random()
@@ -61,16 +62,21 @@ def writer(index: int, db: str, kb: str, ids: list[str], until: float, out: str)
                     rev = store.save(art_id, text, base_revision=head, user=user, decisions={"seq": seq})
                     counts["save"] += 1
                     acked.append({"id": art_id, "number": rev.number, "kind": "draft", "hash": rev.text_hash})
+                    mine = [*mine[-19:], art_id]
                 except ConflictError as exc:
                     counts["conflict"] += 1
                     acked.append({"id": art_id, "number": exc.copy.number, "kind": "conflict", "hash": exc.copy.text_hash})
                 lat["save"].append(time.perf_counter() - t0)
             elif roll < 0.9:
-                store.submit(art_id, user=user)
+                # an editor submits one of their own recent drafts
+                store.submit(rng.choice(mine) if mine else art_id, user=user)
                 counts["submit"] += 1
                 lat["submit"].append(time.perf_counter() - t0)
             else:
-                store.approve(art_id, user=user)
+                # a reviewer takes something from the review queue
+                queue = store.articles(states=("in_review",))
+                # generated drafts do not keep the source's facts: the override is part of the load
+                store.approve(rng.choice(queue).id if queue else art_id, user=user, override_facts="压力测试")
                 counts["approve"] += 1
                 lat["approve"].append(time.perf_counter() - t0)
         except StoreError:

@@ -207,6 +207,19 @@ def test_failed_fact_check_blocks_approval_unless_overridden_with_a_reason(
     assert actions[1].detail["facts"] == "overridden"
 
 
+def test_the_real_fact_check_blocks_a_changed_phone_number(team_store: Store) -> None:
+    s = team_store
+    s.save("card", SPOKEN.replace("95588", "95566"), base_revision=None, user="alice")
+    s.submit("card", user="alice")
+    with pytest.raises(StoreError, match=r"事实核对未通过.*95588.*95566"):
+        s.approve("card", user="bob")
+    assert s.article("card").state == "in_review"
+    s.save("card", SPOKEN, base_revision=1, user="alice")
+    s.submit("card", user="alice")
+    s.approve("card", user="bob")
+    assert s.history("card")[-1].detail["facts"] == "ok"
+
+
 def test_fact_checker_results_of_any_shape_are_understood() -> None:
     class Result:
         ok = False

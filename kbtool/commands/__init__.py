@@ -7,5 +7,6 @@ does not import every service up front).
 MODULES: list[str] = [
     "tui",
     "review",
+    "search",
     "questions",
 ]

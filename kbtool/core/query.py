@@ -150,8 +150,10 @@ def parse_synonyms(text: str, path: str) -> SynonymTable:
     (traditional and full-width forms fold together); a term listed twice in one group after
     normalisation is accepted once, since 報失 and 报失 are meant to be the same.
     """
+    # libyaml when present: ~100x faster, and nodes keep their lines all the same.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -42,6 +42,7 @@ from kbtool.core.query import (
     SYNONYM,
     WORDS,
     QueryPlan,
+    SynonymGroup,
     SynonymTable,
     Window,
     add_partial_words,
@@ -229,6 +230,49 @@ def synonyms_for(kb_dir: Path, pack: object | None = None) -> SynonymTable:
     table = load_synonyms(kb_dir)
     if pack is not None:
         table = table + style_synonyms(getattr(pack, "rules", ()))
+    return table
+
+
+def _pack_files(path: Path) -> list[str]:
+    """The files a pack is read from: a single file, or every YAML file of a pack folder."""
+    if path.name == "pack.yml":
+        path = path.parent
+    return sorted(str(p) for p in path.glob("*.y*ml")) if path.is_dir() else [str(path)]
+
+
+def _files_signature(files: Sequence[str]) -> str:
+    digest = hashlib.sha256()
+    for name in files:
+        try:
+            st = Path(name).stat()
+            digest.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+        except OSError:
+            digest.update(f"{name}\0missing\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def pack_synonyms(conn: sqlite3.Connection, style: str | None = None) -> SynonymTable:
+    """The style pack's formal <-> spoken pairs, cached in the index by the pack files' stat.
+
+    Parsing a full pack takes about a second (pure-Python YAML); a search should not pay that
+    each time. The cache covers the pack's own folder and the packs it extends.
+    """
+    from kbtool.services.packs import DEFAULT_PACK, load_pack, resolve
+
+    where = resolve(style or DEFAULT_PACK)
+    conn.execute(_SCHEMA[0])
+    row = conn.execute("SELECT value FROM search_meta WHERE key = 'pack_synonyms'").fetchone()
+    if row:
+        cached = json.loads(row[0])
+        if cached.get("pack") == str(where.resolve()) and cached.get("signature") == _files_signature(cached["files"]):
+            return SynonymTable.of(SynonymGroup(tuple(g[0]), "style", g[1]) for g in cached["groups"])
+    pack = load_pack(style)
+    table = style_synonyms(pack.rules)
+    files = sorted({f for src in [where, *map(Path, pack.sources)] for f in _pack_files(src)})
+    value = json.dumps({"pack": str(where.resolve()), "files": files, "signature": _files_signature(files),
+                        "groups": [[list(g.terms), g.origin] for g in table.groups]}, ensure_ascii=False)
+    conn.execute("INSERT INTO search_meta (key, value) VALUES ('pack_synonyms', ?)"
+                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (value,))
     return table
 
 
@@ -660,7 +704,7 @@ class SearchIndex:
             why: list[Why] = []
             hits: set[str] = set()
             for group in plan.groups:
-                best, best_why, best_tokens = 0.0, None, ()
+                best, best_why = 0.0, None
                 for variant in group.variants:
                     tfn, where, where_tf = 0.0, "", 0.0
                     for f in FIELDS:
@@ -672,18 +716,18 @@ class SearchIndex:
                             tfn += part
                             if part > where_tf:
                                 where, where_tf = f, part
+                            if f in ("body", "source"):
+                                hits.update(variant.tokens)  # every match in the answer is highlighted
                     if not tfn:
                         continue
                     score = variant.weight * max(idf(t) for t in variant.tokens) * tfn * (K1 + 1) / (K1 + tfn)
                     if score > best:
-                        matched = variant.text if variant.kind != WORDS else group.text
+                        matched = variant.text if variant.text != group.text or variant.kind != WORDS else group.text
                         best = score
                         best_why = Why(variant.kind, group.text, matched, where, origin=variant.origin)
-                        best_tokens = variant.tokens
                 if best_why is not None:
                     total += best
                     why.append(best_why)
-                    hits.update(best_tokens)
             q_sim, q_text = 0.0, ""
             for question, qkey in zip(row.info["questions"], row.info["qkeys"], strict=True):  # type: ignore[call-overload]
                 sim = similarity(plan.key, qkey)
@@ -706,7 +750,10 @@ class SearchIndex:
     def _result(self, score: float, row: _Row, why: list[Why], hits: set[str]) -> SearchResult:
         info = row.info
         answer = str(info["answer"])
-        snippet, spans = make_snippet(answer, hits)
+        # Single characters (卡, 丢) are highlighted only when nothing longer matched: a snippet
+        # with every 卡 marked shows nothing.
+        words = {h for h in hits if len(h) > 1} or hits
+        snippet, spans = make_snippet(answer, words)
         labels = []
         if row.status in STATUS_LABELS:
             labels.append(STATUS_LABELS[row.status])
@@ -768,7 +815,10 @@ def make_snippet(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) ->
 
 # -- opening ----------------------------------------------------------------------------------
 
-def open_index(store: object, kb_dir: Path, pack: object | None = None,
+def open_index(store: object, kb_dir: Path, style: str | None = None,
                listeners: Iterable[SearchListener] = ()) -> SearchIndex:
-    """The index of a store (``Store`` from ``kbtool.services.store``), with the KB's synonyms."""
-    return SearchIndex(store.conn, store, synonyms_for(kb_dir, pack), listeners)  # type: ignore[attr-defined, arg-type]
+    """The index of a store (``Store`` from ``kbtool.services.store``) with the knowledge base's
+    synonyms and the style pack's formal <-> spoken pairs."""
+    conn = store.conn  # type: ignore[attr-defined]
+    synonyms = load_synonyms(kb_dir) + pack_synonyms(conn, style)
+    return SearchIndex(conn, store, synonyms, listeners)  # type: ignore[arg-type]

@@ -1,0 +1,99 @@
+"""``kbtool search``: the agent's search, from the caller's own words.
+
+    kbtool search QUERY [--limit N] [--format json] [--all]
+
+The first search in a repository just works: the store is created and synced from kb/ when it
+is missing or out of date, and the search index is refreshed when the store changed (both are
+near-instant when nothing did).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+DEFAULT_LIMIT = 5
+
+
+def _listeners(store: Any, args: argparse.Namespace) -> list[Callable[[Any], None]]:
+    """Who hears about each search (``SearchResponse``: query, shown ids, results).
+
+    The seam for the search log (issue 9): a listener that masks and logs the query, and records
+    ``--opened ID``, goes here. Nothing listens yet.
+    """
+    return []
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from kbtool.core.errors import InputProblem, KbInputError
+    from kbtool.services.search import open_index
+    from kbtool.services.store import Store
+
+    query = " ".join(args.query).strip()
+    if not query:
+        raise KbInputError(InputProblem("search", None, "查询为空：请输入来电人说的话"))
+    if args.limit < 1:
+        raise KbInputError(InputProblem("--limit", None, f"必须是正整数，现在是 {args.limit}"))
+    kb_dir = Path(args.kb)
+    if not kb_dir.is_dir():
+        raise KbInputError(InputProblem(str(kb_dir), None, "知识库文件夹不存在（用 --kb 指定）"))
+    store = Store.open(Path(args.db) if args.db else None, kb_dir)
+    try:
+        if store.needs_sync(kb_dir):
+            report = store.sync(kb_dir)
+            for problem in report.problems:
+                print(f"kbtool: {problem}", file=sys.stderr)
+        index = open_index(store, kb_dir, args.style, _listeners(store, args))
+        index.refresh()
+        response = index.search(query, limit=args.limit, include_expired=args.all)
+    finally:
+        store.close()
+    if args.format == "json":
+        json.dump([r.to_dict() for r in response.results], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print_text(response, args.color)
+    return 0
+
+
+def _print_text(response: Any, color: str) -> None:
+    from kbtool.cli import _console, _escape
+
+    console = _console(sys.stdout, color)
+    if not response.results:
+        print(f"没有找到与「{response.query}」相关的答案", file=sys.stderr)
+        return
+    for rank, r in enumerate(response.results, 1):
+        labels = "".join(f" [yellow]【{_escape(label)}】[/yellow]" for label in r.labels)
+        console.print(f"[bold]{rank}. {_escape(r.title)}[/bold]{labels} [dim]{r.id} · {r.score:.2f}[/dim]")
+        console.print("   " + _highlighted(r.snippet, r.highlights, _escape))
+        for script in r.verbatim:
+            console.print(f"   [magenta]须照读：[/magenta]{_escape(script)}")
+        console.print("   [dim]命中：" + _escape("；".join(w.describe() for w in r.why)) + "[/dim]")
+    print(f"共 {len(response.results)} 条（{response.elapsed_ms:.0f} 毫秒）", file=sys.stderr)
+
+
+def _highlighted(text: str, spans: tuple[tuple[int, int], ...], escape: Callable[[str], str]) -> str:
+    out, pos = [], 0
+    for start, end in spans:
+        out.append(escape(text[pos:start]))
+        out.append(f"[bold green]{escape(text[start:end])}[/bold green]")
+        pos = end
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    p = sub.add_parser("search", help="find the approved spoken answer from the caller's own words")
+    p.add_argument("query", nargs="+", help="what the caller said (several words are joined with spaces)")
+    p.add_argument("--limit", type=int, default=DEFAULT_LIMIT, metavar="N", help=f"results to show (default {DEFAULT_LIMIT})")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--all", action="store_true", help="include expired announcements")
+    p.add_argument("--kb", default="kb", metavar="DIR", help="knowledge-base folder (default: ./kb)")
+    p.add_argument("--db", metavar="FILE", help="store database (default: $KBTOOL_DB or KB/.kbtool/kbtool.db)")
+    common(p)
+    p.set_defaults(func=cmd_search)

@@ -74,7 +74,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         console = _console(sys.stdout, args.color)
         for report in run.reports:
             for f in report.findings:
-                arrow = f" → {f.suggestions[0]}" if f.suggestions else ""
+                arrow = f" → {f.suggestions[0] or '（删掉不说）'}" if f.suggestions else ""
                 score = "" if f.score == 100 else f" (相似度 {f.score:g})"
                 console.print(
                     f"[bold]{report.article.path}:{f.line}:{f.column}[/bold] "

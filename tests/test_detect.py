@@ -54,6 +54,18 @@ rules:
     message: 进行
     pattern: '进行(?P<v>登记|核实)'
     replace: ['\g<v>']
+  - id: official.fan-jun
+    level: warning
+    category: official
+    message: 凡…均
+    pattern: '凡(.{1,12}?)均'
+    replace: ['只要是\1都']
+  - id: official.guashi-replace
+    level: warning
+    category: official
+    message: replaces a protected term outright, so it must never fire
+    phrases: [长期挂失]
+    replace: [挂失]
   - id: boilerplate.liangjie
     level: warning
     category: boilerplate
@@ -116,6 +128,13 @@ def test_rules_fire_on_word_boundaries(detector, text, expected):
 def test_protected_terms_are_never_flagged(detector):
     assert rules_found(detector, "请办理长期挂失。") == []
     assert rules_found(detector, "卡丢了请先挂失。") == [("official.guashi", "挂失")]
+
+
+def test_a_match_may_carry_a_protected_term_through_unchanged(detector):
+    (finding,) = detector.check("请前往网点进行核实。")
+    assert finding.suggestions == ("核实",)
+    text = "凡长期挂失的客户均须到场。"
+    assert [f.text for f in detector.check(text)] == ["凡长期挂失的客户均"]
 
 
 def test_longest_match_wins_over_nested_rule(detector):

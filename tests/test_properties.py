@@ -34,16 +34,22 @@ def test_findings_lie_inside_the_text_sorted_and_word_findings_never_overlap(def
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None)
 @given(texts)
-def test_findings_never_touch_protected_terms(default_detector, text):
+def test_findings_never_cut_nor_change_protected_terms(default_detector, text):
     protected = [p for p in default_detector.pack.protected if p in text]
-    for f in default_detector.check(text):
+    findings = default_detector.check(text)
+    for f in findings:
         if f.scope != "word":
             continue
         for term in protected:
             start = text.find(term)
             while start != -1:
-                assert f.end <= start or f.start >= start + len(term), (f, term)
+                end = start + len(term)
+                inside = f.start <= start and end <= f.end
+                assert f.end <= start or f.start >= end or inside, (f, term)
                 start = text.find(term, start + 1)
+    fixed = apply_edits(text, first_suggestion_edits(findings))
+    for term in protected:
+        assert fixed.count(term) >= text.count(term), term
 
 
 @settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None)

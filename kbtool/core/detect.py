@@ -140,6 +140,7 @@ class Detector:
                     candidates.append(_Candidate(i, start, end, rule.replace, 100.0))
             if self._repeat_rules and bounds[start]:  # 请 heads 请稍等: a word start is enough
                 repeat_hits[phrase].append(start)
+        blocks: list[_Candidate] = []
         for i in self._pattern_rules:
             rule = self.rules[i]
             assert rule.regex is not None
@@ -148,13 +149,31 @@ class Detector:
                 if start == end or not _on_boundary(rule, bounds, start, end):
                     continue
                 suggestions = tuple(expand(t, m, text) for t in rule.replace)
-                candidates.append(_Candidate(i, start, end, suggestions, 100.0))
+                (blocks if rule.scope == "sentence" else candidates).append(_Candidate(i, start, end, suggestions, 100.0))
         sentences = sentence_spans(norm) if (self._fuzzy or self._repeat_rules or self._sentence_rules) else []
         if self._fuzzy:
             candidates.extend(self._fuzzy_candidates(norm, sentences, bounds))
-        words = self._resolve([c for c in candidates if not _touches(c.start, c.end, protected)])
-        sentence_level = self._sentence_candidates(norm, sentences, repeat_hits, protected)
+        # Repetition findings mark one word and compete with word findings; sentence-length and
+        # block findings cover whole spans and are resolved among themselves.
+        spans = self._sentence_candidates(norm, sentences, repeat_hits, protected)
+        candidates += [c for c in spans if self.rules[c.rule_index].kind == "repetition"]
+        blocks += [c for c in spans if self.rules[c.rule_index].kind != "repetition"]
+        words = self._resolve([c for c in candidates if self._spares_protected(c, protected, text)])
+        sentence_level = self._resolve([c for c in blocks if self._spares_protected(c, protected, text)])
         return self._to_findings(text, norm, words, "word") + self._to_findings(text, norm, sentence_level, "sentence")
+
+    def _spares_protected(self, cand: _Candidate, protected: list[tuple[int, int]], text: str) -> bool:
+        """A match may not cut into a protected term, nor replace one: it may only carry it
+        through unchanged (a capture such as 凡持信用卡的客户均… → 只要是持信用卡的客户都…)."""
+        rule = self.rules[cand.rule_index]
+        for s, e in protected:
+            if not (s < cand.end and cand.start < e):
+                continue
+            if not (cand.start <= s and e <= cand.end):
+                return False
+            if rule.replace and not all(text[s:e] in sug for sug in cand.suggestions):
+                return False
+        return True
 
     # -- passes -------------------------------------------------------------------------------
 
@@ -247,11 +266,11 @@ class Detector:
             rule = self.rules[c.rule_index]
             original = text[c.start:c.end]
             suggestions = c.suggestions
-            if suggestions and to_simplified(original) != original:
-                # Traditional source: answer in traditional too.
-                suggestions = tuple(_S2T.convert(s) for s in suggestions)
             if rule.helper and not rule.replace:
                 suggestions = run_helper(rule.helper, original, self.helper_context)
+            elif suggestions and to_simplified(original) != original:
+                # Traditional source: answer in traditional too.
+                suggestions = tuple(_S2T.convert(s) for s in suggestions)
             line = bisect.bisect_right(line_starts, c.start)
             out.append(
                 Finding(

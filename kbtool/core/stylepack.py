@@ -21,7 +21,7 @@ RULE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 RULE_FIELDS = {
     "id", "level", "category", "message", "phrases", "pattern", "builtin", "replace",
-    "fuzzy", "boundary", "safe", "repeat", "link", "examples", "helper",
+    "fuzzy", "boundary", "safe", "repeat", "link", "examples", "helper", "scope",
 }
 PACK_FIELDS = {
     "name", "description", "extends", "disable", "settings", "protected", "masking",
@@ -59,6 +59,7 @@ class Rule:
     repeat: tuple[int, int] | None = None
     link: str | None = None
     examples: tuple[Example, ...] = ()
+    scope: str = "word"  # "sentence": covers a sentence or block and may contain word findings
     helper: str | None = None  # a structure helper (kbtool.core.speakable) that makes suggestions
     source: str = ""
     line: int = 0
@@ -258,6 +259,11 @@ def parse_rule(raw: Any, path: str, categories: tuple[str, ...] = CATEGORIES) ->
 
         if helper not in HELPER_NAMES:
             raise _problem(path, raw.line_of("helper"), f"unknown helper {helper!r} (known: {', '.join(HELPER_NAMES)})", rule_id)
+    scope = raw.get("scope", "sentence" if builtin else "word")
+    if scope not in ("word", "sentence"):
+        raise _problem(path, raw.line_of("scope"), f"'scope' must be word or sentence, got {scope!r}", rule_id)
+    if scope == "sentence" and phrases:
+        raise _problem(path, raw.line_of("scope"), "'scope: sentence' is for patterns and builtins", rule_id)
     default_safe = bool(phrases) and len(replacements) == 1 and repeat is None
     return Rule(
         id=rule_id, level=level, category=category, message=message.strip(), phrases=phrases,
@@ -266,7 +272,7 @@ def parse_rule(raw: Any, path: str, categories: tuple[str, ...] = CATEGORIES) ->
         # helper suggestions are the editor's to take or leave: never a safe (automatic) fix
         safe=raw.get("safe", default_safe) and not (helper and not replacements),
         link=link, examples=_examples(raw.get("examples"), path, rule_id, raw.line_of("examples")),
-        helper=helper, source=path, line=line, regex=regex,
+        helper=helper, scope=scope, source=path, line=line, regex=regex,
     )
 
 

@@ -9,4 +9,5 @@ MODULES: list[str] = [
     "review",
     "search",
     "questions",
+    "rewrite",
 ]

@@ -674,3 +674,83 @@ def _caller_parts(text: str, start: int, end: int, labels: bytearray) -> None:
 def caller_text(text: str) -> str:
     """Only what the caller hears (agent-only stretches dropped)."""
     return "".join(text[s.start:s.end] for s in split_audience(text) if s.kind == "caller")
+
+
+# -- a full suggested draft ---------------------------------------------------------------------
+
+def suggest_draft(detector, article, today=None, helpers: bool = True) -> Draft:  # type: ignore[no-untyped-def]
+    """A draft of ``article`` offering every finding of ``detector`` and, with ``helpers``, every
+    structure helper suggestion the pack's own rules do not already make. Nothing is decided."""
+    import datetime as dt
+
+    from kbtool.core.report import check_article
+    from kbtool.core.speakable import HelperContext, scan
+
+    report = check_article(detector, article)
+    findings = [f for f in report.findings if f.suggestions]
+    suggestions = []
+    if helpers:
+        ctx = HelperContext.from_settings(detector.pack.settings, detector.pack.protected, today or dt.date.today())
+        offered = [(f.start, f.end) for f in findings if f.scope == "word"]
+        offered_sentences = {(f.start, f.end) for f in findings if f.scope == "sentence"}
+        for s in scan(article.text, ctx, article.skip):
+            if s.scope == "word" and any(a < s.end and s.start < b for a, b in offered):
+                continue
+            if s.scope == "sentence" and (s.start, s.end) in offered_sentences:
+                continue
+            suggestions.append(s)
+    return Draft.create(article.id, article.text, findings, suggestions, source_hash=article.content_hash)
+
+
+@dataclass(frozen=True)
+class FixResult:
+    text: str
+    applied: int  # safe fixes made, over all rounds
+
+
+def safe_fix(detector, article, max_rounds: int = 5) -> FixResult:  # type: ignore[no-untyped-def]
+    """Apply only the safe fixes (exact match, one replacement, no context) of ``article``.
+
+    Seams stay grammatical (a removed phrase does not leave “，，”), but a fix never reaches
+    into a skipped region (front matter, verbatim blocks, code), and protected terms are never
+    matched by the detector in the first place. Runs until nothing safe is left, so running it
+    again changes nothing.
+    """
+    from dataclasses import replace as dc_replace
+
+    from kbtool.core.article import parse_article
+    from kbtool.core.errors import KbInputError
+    from kbtool.core.report import check_article
+
+    text = article.text
+    applied = 0
+    current = article
+    for _ in range(max_rounds):
+        findings = [f for f in check_article(detector, current).findings if f.safe and f.scope == "word" and f.suggestions]
+        if not findings:
+            break
+        draft = Draft.create(current.id, text, findings)
+        draft.accept_all()
+        rendered = draft.render()
+        bad = {p.origin for p in rendered.pieces if p.origin and _touches_any(p.src_start, p.src_end, current.skip)}
+        for key in bad:  # a seam fix reached into a skipped region: take the bare replacement
+            item = draft.item(key)  # type: ignore[arg-type]
+            draft.undecide(item.key)
+            draft.add_edit(item.start, item.end, item.suggestions[0])
+        rendered = draft.render() if bad else rendered
+        new_text = rendered.text
+        if new_text == text:
+            break
+        applied += len(rendered.applied) + len(bad)
+        text = new_text
+        try:
+            current = parse_article(text, current.path)
+        except KbInputError:  # a fix must never break the file: keep the last good text
+            text = current.text
+            break
+        current = dc_replace(current, encoding=article.encoding)
+    return FixResult(text, applied)
+
+
+def _touches_any(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    return any(s < max(end, start + 1) and start < e for s, e in spans)

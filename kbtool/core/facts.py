@@ -489,18 +489,21 @@ def _is_matched_elsewhere(spoken_fact: Fact, o_facts: list[Fact], today: dt.date
 
 
 def _check_negation(fact: Fact, spoken: str, s_norm: str) -> FactCheck:
+    """Kept when some spoken clause about the same thing is negated; changed when the only
+    clauses about it are not (不会要求 → 会要求); missing when nothing talks about it."""
     key: frozenset[str] = fact.value[0]
-    best: tuple[float, int, int, bool] | None = None
+    threshold = 0.4
+    best: dict[bool, tuple[float, int, int]] = {}
     for m in re.finditer(r"[^，。；！？,;!?\n]+", s_norm):
         clause = m.group()
         overlap = len(key & _content_bigrams(clause)) / len(key)
-        if overlap <= 0:
+        if overlap < threshold:
             continue
         negated = bool(SPOKEN_NEGATOR.search(clause))
-        score = overlap + (0.01 if negated else 0)
-        if best is None or score > best[0]:
-            best = (score, m.start(), m.end(), negated)
-    if best is None or best[0] < min(0.4, 1.5 / len(key) + 0.2):
-        return FactCheck(fact, "missing")
-    found = Fact("negation", fact.value, spoken[best[1]:best[2]], best[1], best[2])
-    return FactCheck(fact, "kept" if best[3] else "changed", found)
+        if negated not in best or overlap > best[negated][0]:
+            best[negated] = (overlap, m.start(), m.end())
+    for negated, status in ((True, "kept"), (False, "changed")):
+        if negated in best:
+            _, start, end = best[negated]
+            return FactCheck(fact, status, Fact("negation", fact.value, spoken[start:end], start, end))
+    return FactCheck(fact, "missing")

@@ -114,6 +114,18 @@ def _cut_points(text: str) -> list[int]:
     return points
 
 
+# A clause opening with one of these leans on the next one (根据…，挂失分为…): no full stop after it.
+_LEANS_FORWARD = re.compile(r"^[\s（(]*(?:根据|按照|依据|依照|为了|为|对于|关于|如果|如|若|假如|因为|因|由于|凡|当|除|经|自|在)")
+# A clause opening with one of these continues the previous one (…办理，或…): no full stop before it.
+_CONTINUES = re.compile(r"^\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|如|等|的)")
+
+
+def _natural_cut(text: str, p: int) -> bool:
+    prev_start = max(text.rfind(ch, 0, p) for ch in "，,；;。：:") + 1
+    previous, following = text[prev_start:p], text[p + 1:]
+    return not (_LEANS_FORWARD.match(previous) or _CONTINUES.match(following) or previous.rstrip().endswith("的"))
+
+
 def _best_cut(text: str, points: list[int], lo: int, hi: int) -> int | None:
     inside = [p for p in points if lo < p < hi]
     if not inside:
@@ -149,7 +161,7 @@ def split_sentence(text: str, ctx: HelperContext) -> tuple[str, ...]:
     """
     if speakable_length(text) <= ctx.sentence_max_chars:
         return ()
-    points = _cut_points(text)
+    points = [p for p in _cut_points(text) if _natural_cut(text, p)]
     if not points:
         return ()
     cuts: list[int] = []
@@ -217,8 +229,10 @@ def _join_items(items: list[str], sep: str, head: str | None = None) -> str:
     n = len(items)
     parts = []
     for i, body in enumerate(items, 1):
-        body = body.strip().rstrip("。；;，,. ")
-        end = "。" if i == n else "；"
+        body = body.strip().rstrip("；;，,. ")
+        quoted = body.endswith(("”", "」", "』"))
+        body = body if quoted else body.rstrip("。")
+        end = ("" if quoted else "。") if i == n else "；"
         parts.append(f"第{cn_number(i)}，{body}{end}")
     lead = f"有{_count_word(n)}点：" if head is None else head
     return lead + sep + sep.join(parts)

@@ -44,7 +44,7 @@ async def test_accepting_a_suggestion_rewrites_the_draft_and_moves_on(tmp_path):
         await settle(pilot)
         screen = await open_card_loss(pilot)
         draft = screen.query_one("#draft")
-        assert [f.text for f in screen.findings] == ["持卡人", "予以", "方可"]
+        assert [it.text for it in screen.items] == ["持卡人", "予以", "方可"]
         await pilot.press("a")
         assert draft.text.startswith("您可致电95588")
         assert screen.query_one(OptionList).highlighted == 1  # moved on to 予以
@@ -52,7 +52,8 @@ async def test_accepting_a_suggestion_rewrites_the_draft_and_moves_on(tmp_path):
         assert "系统自动帮您解除" in draft.text
         await pilot.press("x")  # 方可: keep it
         assert "方可补卡" in draft.text
-        assert set(screen.decisions) == {0, 1, 2}
+        assert {d.action for d in screen.draft.decisions.values()} == {"accept", "reject"}
+        assert len(screen.draft.decisions) == 3
         await settle(pilot)
         assert screen._draft_check is not None
         assert [f.text for f in screen._draft_check.findings] == ["方可"]
@@ -86,7 +87,7 @@ async def test_undo_puts_the_original_words_back(tmp_path):
         before = draft.text
         await pilot.press("a", "p", "u")
         assert draft.text == before
-        assert screen.decisions == {}
+        assert screen.draft.decisions == {}
 
 
 @pilot_test
@@ -102,7 +103,7 @@ async def test_an_edited_replacement_comes_from_the_dialog(tmp_path):
         await pilot.press("enter")
         await pilot.pause()
         assert screen.query_one("#draft").text.startswith("您本人可致电")
-        assert screen.decisions[0].kind == "edit"
+        assert screen.draft.decisions[screen.items[0].key].action == "edit"
 
 
 @pilot_test

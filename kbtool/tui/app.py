@@ -23,13 +23,13 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from kbtool.tui.commands import KbCommands
-from kbtool.tui.messages import DetectorReady, Failed, KbLoaded, Progress, ReportsReady, SearchReady, StoreReady
+from kbtool.tui.messages import CatalogReady, DetectorReady, EntryChanged, Failed, Progress, ReportsReady, SearchReady
 
 if TYPE_CHECKING:
-    from kbtool.core.article import Article
     from kbtool.core.detect import Detector
     from kbtool.core.report import ArticleReport
     from kbtool.core.stylepack import Pack
+    from kbtool.tui.services import Entry
 
 REPORT_BATCH = 200
 
@@ -99,13 +99,13 @@ class KbApp(App[None]):
         self.timings: dict[str, float] = {"start": time.perf_counter()}
         self.pack: Pack | None = None
         self.detector: Detector | None = None
-        self.articles: dict[str, Article] = {}
+        self.catalog: dict[str, Entry] = {}
+        self.catalog_ready = False
         self.load_problems: list[Any] = []
         self.reports: dict[str, ArticleReport] = {}
         self.reports_done = False
-        self.kb_ready = False
         self.store: Any = None
-        self.searcher: Any = None
+        self.search_index: Any = None
         self.user: str = self.options.user or ""
         self.tasks = Tasks()
         self.data_changed: Signal[str] = Signal(self, "data-changed")
@@ -113,7 +113,7 @@ class KbApp(App[None]):
     def on_mount(self) -> None:
         self.switch_mode(self.start_mode)
         self.call_after_refresh(self.milestone, "first_screen")
-        self.load_kb()
+        self.load_catalog()
         self.load_detector()
 
     def milestone(self, name: str) -> None:
@@ -122,18 +122,28 @@ class KbApp(App[None]):
 
     # -- workers: plain calls into the services, results posted as messages --------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="kb")
-    def load_kb(self) -> None:
-        from kbtool.services.kb import load_articles
+    @work(thread=True, exclusive=True, exit_on_error=False, group="catalog")
+    def load_catalog(self) -> None:
+        """The article list: from the review store (synced first), else from the files."""
+        from kbtool.tui import services
 
         kb = self.options.kb_dir
-        self.post_message(Progress("kb", "读取知识库", 0, 0))
         if not kb.is_dir():
-            self.post_message(Failed("kb", f"{kb}: 找不到知识库文件夹（用 --kb 指定）"))
-            self.post_message(KbLoaded([], []))
+            self.post_message(Failed("catalog", f"{kb}：找不到知识库文件夹（用 --kb 指定）"))
+            self.post_message(CatalogReady([]))
             return
-        result = load_articles([kb])
-        self.post_message(KbLoaded(result.articles, result.problems))
+        if self.options.open_store:
+            self.post_message(Progress("catalog", "同步审核库", 0, 0))
+            try:
+                store, note, problems = services.open_store(self.options.db, kb, self.options.user)
+            except services.Unavailable as exc:
+                self.post_message(Failed("store", f"{exc}；改为直接读取知识库文件", severity="warning"))
+            else:
+                self.post_message(CatalogReady(services.catalog(store), problems, store, note))
+                return
+        self.post_message(Progress("catalog", "读取知识库文件", 0, 0))
+        entries, problems = services.load_files(kb)
+        self.post_message(CatalogReady(entries, problems))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detector")
     def load_detector(self) -> None:
@@ -146,53 +156,42 @@ class KbApp(App[None]):
 
             pack = load_pack(self.options.style)
             detector = Detector(pack)
-            detector.segmenter.cut("预热")  # the dictionary loads on first use: pay it here
+            detector.segmenter.cut("预热")  # the dictionary loads on first use: pay for it here
         except KbInputError as exc:
-            self.post_message(Failed("detector", "；".join(str(p) for p in exc.problems)))
+            self.post_message(Failed("detector", "规则包无法使用：" + "；".join(str(p) for p in exc.problems)))
             return
         self.post_message(DetectorReady(pack, detector))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="check")
-    def check_all(self, detector: Detector, articles: list[Article]) -> None:
-        from kbtool.core.report import check_article
+    def check_all(self, detector: Detector, entries: list[Entry]) -> None:
+        from kbtool.tui import services
 
         worker = get_current_worker()
         batch: dict[str, Any] = {}
-        total = len(articles)
-        for i, article in enumerate(articles, 1):
+        total = len(entries)
+        for i, entry in enumerate(entries, 1):
             if worker.is_cancelled:
                 return
-            batch[article.id] = check_article(detector, article)
+            report = services.check_entry(detector, entry)
+            if report is not None:
+                batch[entry.id] = report
             if len(batch) >= REPORT_BATCH:
                 self.post_message(ReportsReady(batch))
                 self.post_message(Progress("check", "检查文章", i, total))
                 batch = {}
         self.post_message(ReportsReady(batch, final=True))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="store")
-    def open_store(self) -> None:
-        """Open the review store and sync it with the knowledge base (issue 5's service)."""
-        from kbtool.tui import services
-
-        self.post_message(Progress("store", "同步审核库", 0, 0))
-        try:
-            store, summary = services.open_store(self.options)
-        except services.Unavailable as exc:
-            self.post_message(Failed("store", str(exc), severity="warning"))
-            return
-        self.post_message(StoreReady(store, summary))
-
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
-    def open_search(self, store: Any) -> None:
+    def open_search(self) -> None:
         from kbtool.tui import services
 
         self.post_message(Progress("search", "建立检索索引", 0, 0))
         try:
-            searcher = services.open_search(store, self.options)
+            index = services.open_search(self.options.db, self.options.kb_dir, self.options.style)
         except services.Unavailable as exc:
             self.post_message(Failed("search", str(exc), severity="warning"))
             return
-        self.post_message(SearchReady(searcher))
+        self.post_message(SearchReady(index))
 
     # -- handlers own the state -------------------------------------------------------------------
 
@@ -203,20 +202,27 @@ class KbApp(App[None]):
     def _finish(self, task: str) -> None:
         self.tasks.running.pop(task, None)
 
-    def on_kb_loaded(self, message: KbLoaded) -> None:
-        self._finish("kb")
-        self.articles = {a.id: a for a in message.articles}
+    def on_catalog_ready(self, message: CatalogReady) -> None:
+        self._finish("catalog")
+        self.catalog = {e.id: e for e in message.entries}
         self.load_problems = list(message.problems)
-        self.kb_ready = True
+        self.catalog_ready = True
+        if message.store is not None:
+            self.store = message.store
+        if not self.user:
+            from kbtool.tui import services
+
+            self.user = services.user_name(None)
         if message.problems:
             first = message.problems[0]
             more = f"（另有 {len(message.problems) - 1} 个）" if len(message.problems) > 1 else ""
             self.notify(f"{first}{more}", title="有文件读不了", severity="warning", timeout=8)
-        self.milestone("kb_loaded")
-        self.data_changed.publish("articles")
+        if message.note:
+            self.notify(message.note, timeout=5)
+        self.milestone("catalog_ready")
+        self.data_changed.publish("catalog")
         self._start_checks()
-        if self.options.open_store:
-            self.open_store()
+        self._start_search()
 
     def on_detector_ready(self, message: DetectorReady) -> None:
         self._finish("detector")
@@ -224,12 +230,17 @@ class KbApp(App[None]):
         self.milestone("detector_ready")
         self.data_changed.publish("detector")
         self._start_checks()
+        self._start_search()
 
     def _start_checks(self) -> None:
-        if self.detector is not None and self.kb_ready:
+        if self.detector is not None and self.catalog_ready:
             self.reports = {}
             self.reports_done = False
-            self.check_all(self.detector, list(self.articles.values()))
+            self.check_all(self.detector, list(self.catalog.values()))
+
+    def _start_search(self) -> None:
+        if self.store is not None and self.pack is not None and self.search_index is None:
+            self.open_search()
 
     def on_reports_ready(self, message: ReportsReady) -> None:
         self.reports.update(message.reports)
@@ -239,27 +250,20 @@ class KbApp(App[None]):
             self.milestone("reports_done")
         self.data_changed.publish("reports")
 
-    def on_store_ready(self, message: StoreReady) -> None:
-        self._finish("store")
-        self.store = message.store
-        if not self.user:
-            self.user = getattr(message.store, "user", "") or ""
-        if message.summary:
-            self.notify(message.summary, title="审核库已同步", timeout=4)
-        self.milestone("store_ready")
-        self.data_changed.publish("store")
-        self.open_search(message.store)
+    def on_entry_changed(self, message: EntryChanged) -> None:
+        self.catalog[message.entry.id] = message.entry
+        self.data_changed.publish("status")
 
     def on_search_ready(self, message: SearchReady) -> None:
         self._finish("search")
-        self.searcher = message.searcher
+        self.search_index = message.index
         self.milestone("search_ready")
         self.data_changed.publish("search")
 
     def on_failed(self, message: Failed) -> None:
         self._finish(message.task)
         title = "出错了" if message.severity == "error" else "暂不可用"
-        self.notify(message.message, title=title, severity=message.severity, timeout=10)
+        self.notify(message.message, title=title, severity=message.severity, timeout=10)  # type: ignore[arg-type]
         self.data_changed.publish("failed")
 
     @on(Worker.StateChanged)
@@ -275,9 +279,9 @@ class KbApp(App[None]):
     # -- actions ------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Read the knowledge base again (and re-check, re-sync) after files changed on disk."""
-        self.kb_ready = False
-        self.load_kb()
+        """Read the knowledge base again (re-sync, re-check) after files changed on disk."""
+        self.catalog_ready = False
+        self.load_catalog()
 
     def action_mode(self, mode: str) -> None:
         if self.current_mode != mode:
@@ -321,14 +325,6 @@ class KbApp(App[None]):
         yield SystemCommand("退出", "退出 kbtool", self.action_quit)
 
     # -- helpers for screens ----------------------------------------------------------------------
-
-    def status_of(self, article_id: str) -> str:
-        """The review status of an article ('' when there is no store or no draft yet)."""
-        if self.store is None:
-            return ""
-        from kbtool.tui import services
-
-        return services.status_of(self.store, article_id)
 
     def progress_text(self) -> str:
         parts = []

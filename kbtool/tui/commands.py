@@ -48,7 +48,7 @@ class KbCommands(Provider):
                 yield Hit(score, matcher.highlight(text), command, help=help_text)
         app: Any = self.app
         count = 0
-        for article in list(app.articles.values()):
+        for article in list(app.catalog.values()):
             text = f"打开文章：{clip(article.title, 48)}"
             score = max(matcher.match(text), matcher.match(article.id))
             if score > 0:

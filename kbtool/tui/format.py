@@ -25,23 +25,42 @@ CATEGORY_LABEL = {
     "official": "公文腔", "boilerplate": "公告套话", "forbidden": "服务禁语", "politeness": "礼貌用语", "structure": "口播结构",
 }
 STATUS_LABEL = {
-    "": "未起草",
+    "": "—",
     "none": "未起草",
-    "new": "未起草",
     "draft": "草稿",
-    "in_review": "待审核",
-    "review": "待审核",
-    "changes_requested": "需修改",
-    "approved": "已通过",
+    "in_review": "审核中",
+    "changes_requested": "退回修改",
     "rejected": "已驳回",
+    "approved": "已通过",
     "archived": "已归档",
     "stale": "原文已变",
-    "expired": "已失效",
+}
+HELPER_LABEL = {
+    "split_sentence": "长句可以拆开说",
+    "menu_path": "菜单路径说成先…再…",
+    "numbered_list": "列表说成第一、第二",
+    "parentheses": "括号里的话改成口语",
+    "date": "日期换成口语说法",
+    "time": "时间换成口语说法",
+    "amount": "金额换成口语说法",
+    "percent": "百分数换成口语说法",
+    "account_class": "账户类别换成口语说法",
+    "digits": "号码逐位读",
+    "speakable_forms": "数字日期换成口语说法",
 }
 
 
+def item_message(rule: str, message: str) -> str:
+    """A finding's message, or what a structure helper offers (helpers carry no message)."""
+    if message:
+        return message
+    if rule.startswith("helper."):
+        return HELPER_LABEL.get(rule[len("helper."):], "可以说得更口语")
+    return ""
+
+
 def status_label(status: str | None) -> str:
-    return STATUS_LABEL.get(status or "", status or "未起草")
+    return STATUS_LABEL.get(status or "", status or "—")
 
 
 def fit(text: str, width: int) -> str:

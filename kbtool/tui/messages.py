@@ -26,11 +26,20 @@ class Progress(Message):
 
 
 @dataclass
-class KbLoaded(Message):
-    """Articles parsed from the knowledge base (problems are files that could not be read)."""
+class CatalogReady(Message):
+    """The article list: from the review store (``store`` set) or parsed from the files."""
 
-    articles: list[Any]
+    entries: list[Any]
     problems: list[Any] = field(default_factory=list)
+    store: Any = None
+    note: str = ""
+
+
+@dataclass
+class EntryChanged(Message):
+    """One article's workflow state changed (saved, submitted, approved …)."""
+
+    entry: Any
 
 
 @dataclass
@@ -50,18 +59,10 @@ class ReportsReady(Message):
 
 
 @dataclass
-class StoreReady(Message):
-    """The review store is open and synced with the knowledge base."""
-
-    store: Any
-    summary: str = ""
-
-
-@dataclass
 class SearchReady(Message):
     """The agent search index is ready."""
 
-    searcher: Any
+    index: Any
 
 
 @dataclass
@@ -83,3 +84,65 @@ class TextChecked(Message):
     metrics: Any
     facts: Any = None
     note: str = ""
+
+
+@dataclass
+class ArticleOpened(Message):
+    """An article is ready for the editor (``opened`` is services.Opened), or could not open."""
+
+    opened: Any
+    error: str = ""
+
+
+@dataclass
+class DraftStored(Message):
+    """A save (and maybe a submit) went through; ``entry`` is the article's new list entry."""
+
+    article_id: str
+    revision: int
+    text: str
+    entry: Any
+    submitted: bool = False
+
+
+@dataclass
+class StoreRefused(Message):
+    """The store said no (conflict, permission, state): ``message`` is its one-line reason."""
+
+    action: str
+    message: str
+    head: int | None = None  # on a save conflict: the revision that won
+    copy: int | None = None  # on a save conflict: where this text was kept
+
+
+@dataclass
+class ReviewQueueLoaded(Message):
+    """The articles waiting for review: [(services.Entry, store Revision)]."""
+
+    queue: list[Any]
+
+
+@dataclass
+class ReviewLoaded(Message):
+    """What a reviewer looks at (services.review's ReviewView), or why it could not load."""
+
+    view: Any
+    error: str = ""
+
+
+@dataclass
+class ReviewDone(Message):
+    """A review decision went through."""
+
+    action: str
+    revision: int
+    entry: Any
+
+
+@dataclass
+class SearchDone(Message):
+    """Search results for ``query`` (a services.search SearchResponse), or an error."""
+
+    query: str
+    response: Any
+    error: str = ""

@@ -1,36 +1,126 @@
-"""The TUI's door to the review store and the search service (issues 5 and 6).
+"""The TUI's door to the services: the catalog of articles, the review store, search, drafts.
 
-Screens call these small functions rather than the services' full APIs so the app keeps
-working, with a clear notice, on a checkout where a service is missing or fails to open.
+Screens and workers call these small functions instead of reaching into several services, so
+the rules of what to load from where live in one place:
+
+* With the review store (the default), the article list comes from the store, which caches
+  every parsed file and re-reads only changed ones: parsing 10,000 Markdown files with their
+  YAML front matter takes ~20 s, reading them back from the store well under a second.
+* Without it (``--no-store`` in tests, or a store that cannot open) the files are parsed.
+
+Everything here is plain Python: no Textual.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from kbtool.core.errors import KbInputError
 
 
 class Unavailable(Exception):
     """A service cannot be used; the message is shown to the user as is."""
 
 
-def open_store(options: Any) -> tuple[Any, str]:
+@dataclass(frozen=True)
+class Entry:
+    """One article as the lists show it. ``body`` is the text that is checked and rewritten."""
+
+    id: str
+    title: str
+    kind: str
+    category: str
+    path: str
+    body: str
+    source_hash: str
+    status: str = ""          # none | draft | in_review | changes_requested | rejected | approved | archived | stale
+    tags: tuple[str, ...] = ()
+    head_revision: int | None = None
+
+
+def entry_from_article(article: Any) -> Entry:
+    return Entry(article.id, article.title, article.kind, article.category, article.path, article.body,
+                 article.content_hash, "", tuple(article.tags))
+
+
+def entry_from_info(info: Any) -> Entry:
+    status = "stale" if info.stale and info.state == "approved" else info.state
+    return Entry(info.id, info.title, info.kind, info.category, info.path, info.source_text, info.source_hash,
+                 status, (), info.head_revision)
+
+
+def _problem_text(exc: KbInputError) -> str:
+    return "；".join(str(p) for p in exc.problems)
+
+
+# -- the catalog -------------------------------------------------------------------------------
+
+def load_files(kb_dir: Path) -> tuple[list[Entry], list[Any]]:
+    from kbtool.services.kb import load_articles
+
+    result = load_articles([kb_dir])
+    return [entry_from_article(a) for a in result.articles], list(result.problems)
+
+
+def open_store(db: Path | None, kb_dir: Path, user: str | None) -> tuple[Any, str, list[Any]]:
+    """The store, synced with ``kb_dir``: (store, a one-line note of what changed, problems)."""
     try:
-        from kbtool.services import store as store_mod  # noqa: F401
+        from kbtool.services.store import Store
     except ImportError:
-        raise Unavailable("审核库模块还没有安装：草稿保存、审核与查询暂不可用") from None
-    raise Unavailable("审核库接口尚未接入")
-
-
-def open_search(store: Any, options: Any) -> Any:
+        raise Unavailable("审核库模块没有安装：草稿保存、审核与查询不可用") from None
     try:
-        from kbtool.services import search as search_mod  # noqa: F401
+        store = Store.open(db, kb_dir=kb_dir)
+        note, problems = "", []
+        if store.needs_sync():
+            report = store.sync(user=user)
+            problems = list(report.problems)
+            if report.changes:
+                note = f"已同步知识库：新增 {len(report.new)}，修改 {len(report.changed)}，删除 {len(report.deleted)}"
+                if report.stale:
+                    note += f"；{len(report.stale)} 篇已通过的口语稿因原文修改而待更新"
+    except KbInputError as exc:
+        raise Unavailable(f"审核库打不开：{_problem_text(exc)}") from None
+    return store, note, problems
+
+
+def catalog(store: Any) -> list[Entry]:
+    return [entry_from_info(info) for info in store.articles()]
+
+
+def refresh_entry(store: Any, article_id: str) -> Entry:
+    return entry_from_info(store.article(article_id))
+
+
+def user_name(user: str | None) -> str:
+    try:
+        from kbtool.services.store import current_user
     except ImportError:
-        raise Unavailable("检索模块还没有安装：查询界面暂不可用") from None
-    raise Unavailable("检索接口尚未接入")
+        import getpass
+
+        return user or getpass.getuser()
+    return current_user(user)
 
 
-def status_of(store: Any, article_id: str) -> str:
-    return ""
+# -- checking ------------------------------------------------------------------------------------
+
+def as_article(article_id: str, body: str) -> Any:
+    """The body as a plain-text article: its code, verbatim blocks and URLs are found and skipped."""
+    from kbtool.core.article import parse_article
+
+    return parse_article(body, f"{article_id}.txt", default_id=article_id)
+
+
+def check_entry(detector: Any, entry: Entry) -> Any:
+    """The entry's report (findings in body offsets, metrics), or None when its body is broken."""
+    from kbtool.core.report import check_article
+
+    try:
+        return check_article(detector, as_article(entry.id, entry.body))
+    except KbInputError:
+        return None
 
 
 def check_draft(detector: Any, text: str, source: str) -> tuple[list[Any], Any, Any, str]:
@@ -40,13 +130,13 @@ def check_draft(detector: Any, text: str, source: str) -> tuple[list[Any], Any, 
     as they are in the source; a broken fence is reported in the note and the text is checked
     whole.
     """
-    from kbtool.core.article import parse_article
-    from kbtool.core.errors import KbInputError
-    from kbtool.core.report import check_article, check_text
+    from kbtool.core.report import check_text
 
     note = ""
     try:
-        report = check_article(detector, parse_article(text, "口语稿.txt"))
+        from kbtool.core.report import check_article
+
+        report = check_article(detector, as_article("draft", text))
         findings, metrics = report.findings, report.metrics
     except KbInputError as exc:
         problem = exc.problems[0]
@@ -56,5 +146,123 @@ def check_draft(detector: Any, text: str, source: str) -> tuple[list[Any], Any, 
 
 
 def fact_check(source: str, spoken: str) -> Any:
-    """Issue 4's fact check, when it is installed; None means "not available"."""
-    return None
+    """The fact check (issue 4) as the store sees it; None when no checker is installed."""
+    try:
+        from kbtool.services.store import fact_check as store_fact_check
+    except ImportError:
+        return None
+    result = store_fact_check(source, spoken)
+    return result if result.available else None
+
+
+# -- drafts ---------------------------------------------------------------------------------------
+
+@dataclass
+class Opened:
+    """An article ready for the editor: its source, the draft and where it came from."""
+
+    entry: Entry
+    body: str
+    source_hash: str
+    draft: Any                # kbtool.core.draft.Draft
+    base_revision: int | None
+    report: Any               # the source's findings and metrics
+    skip: tuple[tuple[int, int], ...]
+    verbatim: tuple[tuple[int, int], ...]
+    note: str = ""
+
+
+def open_for_editing(store: Any, detector: Any, entry: Entry) -> Opened:
+    """Build the draft to edit: the latest saved revision when there is one, else a fresh one."""
+    from kbtool.core.draft import Draft
+    from kbtool.core.report import check_article
+    from kbtool.core.speakable import HelperContext, scan
+
+    body, source_hash, head = entry.body, entry.source_hash, None
+    if store is not None:
+        info = store.article(entry.id)
+        body, source_hash, head = info.source_text, info.source_hash, info.head_revision
+    article = as_article(entry.id, body)
+    report = check_article(detector, article)
+    pack = detector.pack
+    context = HelperContext.from_settings(pack.settings, pack.protected)
+    suggestions = scan(body, context, skip=article.skip)
+    draft = Draft.create(entry.id, body, report.findings, suggestions, source_hash=source_hash)
+    note = ""
+    if head is not None:
+        revision = store.revision(entry.id, head)
+        saved = _saved_draft(revision.decisions_data)
+        if saved is not None and saved.source == body and saved.text == revision.spoken_text:
+            draft = saved
+        else:
+            # Saved from elsewhere (the CLI) or over an older source: keep its text exactly, as
+            # one free edit; the findings are offered again on the current source.
+            draft.edit_output(0, len(draft.text), revision.spoken_text)
+            if saved is not None and saved.source != body:
+                note = f"原文在 r{head} 之后改过：口语稿按原样载入，请对照原文核对"
+    return Opened(entry, body, source_hash, draft, head, report, article.skip, article.verbatim, note)
+
+
+def _saved_draft(data: Any) -> Any:
+    from kbtool.core.draft import Draft
+
+    if not isinstance(data, dict):
+        return None
+    try:
+        return Draft.from_dict(data)
+    except ValueError:
+        return None
+
+
+def save_draft(store: Any, article_id: str, text: str, base: int | None, decisions: dict[str, Any], user: str) -> Any:
+    """Save a revision; raises the store's ConflictError / StoreError (one-line messages)."""
+    return store.save(article_id, text, base_revision=base, decisions=decisions, user=user)
+
+
+def submit(store: Any, article_id: str, user: str) -> Any:
+    return store.submit(article_id, user=user)
+
+
+# -- review ----------------------------------------------------------------------------------------
+
+def review_queue(store: Any) -> list[tuple[Entry, Any]]:
+    """Articles in review with the revision under review, oldest article id first."""
+    out = []
+    for info in store.articles(states=("in_review",)):
+        revision = store.revision(info.id, info.head_revision) if info.head_revision else None
+        out.append((entry_from_info(info), revision))
+    return out
+
+
+def build_review(store: Any, detector: Any, article_id: str) -> Any:
+    from kbtool.services.review import build_review as build
+
+    return build(store, article_id, detector)
+
+
+# -- search ------------------------------------------------------------------------------------------
+
+def open_search(db: Path | None, kb_dir: Path, style: str | None) -> Any:
+    """A search index on its own connection to the store (searching never waits on a save)."""
+    try:
+        from kbtool.services.search import open_index
+        from kbtool.services.store import Store
+    except ImportError:
+        raise Unavailable("检索模块没有安装：查询界面不可用") from None
+    try:
+        store = Store.open(db, kb_dir=kb_dir)
+        index = open_index(store, kb_dir, style)
+        index.refresh()
+    except KbInputError as exc:
+        raise Unavailable(f"检索索引打不开：{_problem_text(exc)}") from None
+    return index
+
+
+def search(index: Any, query: str, limit: int = 20) -> Any:
+    """Ranked results for the caller's words (the index refreshes itself when answers changed)."""
+    index.refresh()
+    return index.search(query, limit=limit)
+
+
+def replace_status(entry: Entry, status: str) -> Entry:
+    return dataclasses.replace(entry, status=status)

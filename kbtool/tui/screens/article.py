@@ -1,15 +1,14 @@
 """The article editor: source with findings, the findings with their suggestions, the spoken
 draft re-checked as you type, and a bar with readiness, read-aloud time and the fact check.
 
-Each finding of the source keeps an anchor in the draft (its span, carried across every edit);
-accepting a suggestion replaces the text at the anchor, so free edits elsewhere in the draft
-are never overwritten. An anchor the editor has typed over is gone: the decision is then made
-by hand in the draft.
+The draft is ``kbtool.core.draft.Draft``: decisions per finding plus free edits, rendered with
+grammatical seams. The text area always shows ``draft.text``; a decision re-renders the draft
+and the text area takes only the changed stretch, and a keystroke in the text area becomes a
+free edit of the draft (``edit_output``), so decisions and typing never overwrite each other.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -22,24 +21,27 @@ from textual.timer import Timer
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from kbtool.tui.format import CURRENT_MARK, LEVEL_LABEL, LEVEL_MARK, LEVEL_TEXT, finding_line, mmss
-from kbtool.tui.messages import TextChecked
+from kbtool.tui.format import CURRENT_MARK, LEVEL_LABEL, LEVEL_MARK, LEVEL_TEXT, finding_line, item_message, mmss
+from kbtool.tui.messages import ArticleOpened, DraftStored, EntryChanged, StoreRefused, TextChecked
 from kbtool.tui.screens.base import KbScreen
-from kbtool.tui.spans import line_starts, shift_spans, to_location
+from kbtool.tui.spans import changed_region, line_starts, to_location
 from kbtool.tui.widgets.marked_text import MarkedTextArea
 
 CHECK_DEBOUNCE = 0.3
-DECIDED_MARK = {"accept": Style.parse("strike #7f8c8d"), "edit": Style.parse("strike #7f8c8d"), "reject": Style.parse("dim")}
+DECIDED_MARK = {
+    "accepted": Style.parse("strike #7f8c8d"),
+    "edited": Style.parse("strike #7f8c8d"),
+    "manual": Style.parse("strike #7f8c8d"),
+    "rejected": Style.parse("dim"),
+    "conflict": Style.parse("underline #e5534b"),
+}
 VERBATIM_MARK = Style.parse("italic #5f9f7f")  # compliance scripts: read as written, never changed
-DECISION_ICON = {"accept": "✓", "edit": "✎", "reject": "✗"}
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What the editor chose for one finding: accept (a suggestion), edit (own words), reject."""
-
-    kind: str
-    replacement: str | None = None
+DRAFT_CURRENT = Style.parse("underline bold")
+STATE_ICON = {"accepted": "✓", "edited": "✎", "manual": "✎", "rejected": "✗", "conflict": "⚠", "pending": ""}
+STATE_SAID = {
+    "accepted": "已采纳", "edited": "已改写为", "rejected": "不改", "manual": "已在口语稿里手动改过",
+    "conflict": "与稿中的手动修改冲突，没有生效",
+}
 
 
 class ArticleScreen(KbScreen):
@@ -55,294 +57,335 @@ class ArticleScreen(KbScreen):
         Binding("u", "undo", "撤销", id="article.undo"),
         Binding("d", "focus_draft", "写稿", id="article.draft"),
         Binding("ctrl+s", "save", "保存", id="article.save", priority=True),
-        Binding("ctrl+t", "submit", "提交", id="article.submit", priority=True, tooltip="提交审核"),
+        Binding("ctrl+t", "submit", "提交", id="article.submit", priority=True, tooltip="保存并提交审核"),
         Binding("escape", "back", "返回", id="article.back"),
     ]
 
     def __init__(self, article_id: str) -> None:
         super().__init__()
         self.article_id = article_id
+        self.opened: Any = None
+        self.draft: Any = None
+        self.items: list[Any] = []
+        self.base_revision: int | None = None
+        self._text = ""           # what the draft rendered to last: the text area shows exactly this
+        self._saved_text = ""     # the text of the last save (or the starting text)
+        self._draft_check: TextChecked | None = None
+        self._debounce: Timer | None = None
+        self._confirm_leave = False
+        self._conflict_head: int | None = None
 
     def body(self) -> ComposeResult:
         with Horizontal(id="article-main"):
             with Vertical(id="article-left"):
                 yield MarkedTextArea(id="source", read_only=True, show_cursor=False)
-                yield MarkedTextArea(id="draft")
+                yield MarkedTextArea(id="draft", read_only=True)
             with Vertical(id="article-right"):
                 yield OptionList(id="findings")
                 with VerticalScroll(id="finding-detail"):
-                    yield Static(id="finding-detail-text")
+                    yield Static("正在打开…", id="finding-detail-text")
         yield Static(id="article-bar")
 
-    # -- set-up -------------------------------------------------------------------------------
-
-    def on_resize(self) -> None:
-        if self.is_mounted and hasattr(self, "findings"):
-            self._fill_findings()
+    # -- opening -----------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.article = self.kb.articles[self.article_id]
-        self.title = f"编辑：{self.article.title}"
+        entry = self.kb.catalog[self.article_id]
+        self.title = f"编辑：{entry.title}"
         super().on_mount()
-        self.findings: list[Any] = []
-        self.decisions: dict[int, Decision] = {}
-        self.anchors: list[tuple[int, int, int]] = []  # (start, end, finding index) in the draft
-        self._anchor_text = ""
-        self._draft_check: TextChecked | None = None
-        self._saved_text = ""
-        self._debounce: Timer | None = None
-        self._confirm_leave = False
         self.query_one("#source").border_title = "原文"
         self.query_one("#draft").border_title = "口语稿（d 进入，Esc 离开）"
         self.query_one("#findings").border_title = "问题"
-        self._load()
+        self._start_open()
 
-    def _load(self) -> None:
-        article = self.article
-        body = article.body
-        self.query_one("#source", MarkedTextArea).load_text(body)
-        report = self.kb.reports.get(article.id)
-        base = article.body_start
-        self.findings = [] if report is None else [
-            f for f in report.findings if f.start >= base
-        ]
-        self._base = base
-        draft_text, self.decisions = self._initial_draft(body)
-        draft = self.query_one("#draft", MarkedTextArea)
-        draft.load_text(draft_text)
-        self._saved_text = draft_text
-        self._anchor_text = draft_text
-        if draft_text == body:
-            self.anchors = [(f.start - base, f.end - base, i) for i, f in enumerate(self.findings) if f.scope == "word"]
-        else:
-            self.anchors = []
+    def _start_open(self) -> None:
+        if self.kb.detector is None:
+            self.query_one("#finding-detail-text", Static).update("规则包加载中，马上就好…")
+            return
+        self.open_article(self.kb.detector, self.kb.store, self.kb.catalog[self.article_id])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="article-open")
+    def open_article(self, detector: Any, store: Any, entry: Any) -> None:
+        from kbtool.core.errors import KbInputError
+        from kbtool.tui import services
+
+        try:
+            self.post_message(ArticleOpened(services.open_for_editing(store, detector, entry)))
+        except KbInputError as exc:
+            self.post_message(ArticleOpened(None, "；".join(str(p) for p in exc.problems)))
+
+    def on_article_opened(self, message: ArticleOpened) -> None:
+        if message.opened is None:
+            self.query_one("#finding-detail-text", Static).update(Text(f"打不开这篇文章：{message.error}", style="bold red"))
+            self.notify(message.error, title="打不开文章", severity="error", timeout=8)
+            return
+        opened = self.opened = message.opened
+        self.draft = opened.draft
+        self.items = sorted(self.draft.items, key=lambda it: (it.start, -it.end))
+        self.base_revision = opened.base_revision
+        self.query_one("#source", MarkedTextArea).load_text(opened.body)
+        draft_area = self.query_one("#draft", MarkedTextArea)
+        self._text = self.draft.text
+        draft_area.load_text(self._text)
+        draft_area.read_only = False
+        self._saved_text = self._text
+        if opened.note:
+            self.notify(opened.note, severity="warning", timeout=8)
         self._fill_findings()
         self.call_after_refresh(self._fill_findings)  # again once the list knows its width
-        self._paint_source()
+        self._show_current()
         self._schedule_check(0)
-        if report is None:
-            self.query_one("#finding-detail-text", Static).update("这篇文章还在检查中…")
-
-    def _initial_draft(self, body: str) -> tuple[str, dict[int, Decision]]:
-        """The draft to start from: the stored one when there is one, else the source."""
-        return body, {}
 
     def refresh_data(self, kind: str) -> None:
-        unchanged = self.query_one("#draft", MarkedTextArea).text == self._saved_text
-        if kind == "reports" and not self.findings and self.article_id in self.kb.reports and unchanged:
-            self._load()
-        if kind in ("detector", "store"):
+        if kind == "detector" and self.opened is None:
+            self._start_open()
+        elif kind == "detector":
             self._schedule_check(0)
 
-    # -- painting -------------------------------------------------------------------------------
+    def on_resize(self) -> None:
+        if self.opened is not None:
+            self._fill_findings()
+
+    # -- state of each item -----------------------------------------------------------------------
+
+    def _states(self) -> dict[str, str]:
+        """pending | accepted | edited | rejected | conflict | manual (under a free edit)."""
+        rendered = self.draft.render()
+        edits = [(e.start, e.end) for e in self.draft.edits]
+        states = {}
+        for it in self.items:
+            decision = self.draft.decisions.get(it.key)
+            if decision is not None:
+                state = {"accept": "accepted", "edit": "edited", "reject": "rejected"}[decision.action]
+                if decision.action != "reject" and it.key in rendered.conflicts:
+                    state = "conflict"
+            elif any((s < it.end and it.start < e) or (s == e and it.start < s < it.end) for s, e in edits):
+                state = "manual"
+            else:
+                state = "pending"
+            states[it.key] = state
+        return states
 
     def _current(self) -> int | None:
-        return self.query_one("#findings", OptionList).highlighted
+        index = self.query_one("#findings", OptionList).highlighted
+        return index if index is not None and index < len(self.items) else None
+
+    # -- painting ------------------------------------------------------------------------------------
 
     def _fill_findings(self) -> None:
+        if self.opened is None:
+            return
         options = self.query_one("#findings", OptionList)
         keep = options.highlighted
-        options.clear_options()
+        states = self._states()
         width = max(12, options.scrollable_content_region.width - 1)
-        for i, f in enumerate(self.findings):
-            decision = self.decisions.get(i)
-            icon = DECISION_ICON[decision.kind] if decision else ""
-            options.add_option(Option(finding_line(f, width, icon), id=str(i)))
-        if self.findings:
-            options.highlighted = min(keep or 0, len(self.findings) - 1)
-        options.border_title = f"问题 {len(self.decisions)}/{len(self.findings)} 已处理"
-        if not self.findings and self.article_id in self.kb.reports:
+        options.clear_options()
+        for i, it in enumerate(self.items):
+            options.add_option(Option(finding_line(it, width, STATE_ICON[states[it.key]]), id=str(i)))
+        if self.items:
+            options.highlighted = min(keep or 0, len(self.items) - 1)
+        self._title_counts(states)
+        if not self.items:
             self.query_one("#finding-detail-text", Static).update(Text("原文没有发现问题。可以直接写口语稿。", style="green"))
 
-    def _paint_source(self) -> None:
+    def _title_counts(self, states: dict[str, str]) -> None:
+        done = sum(1 for s in states.values() if s != "pending")
+        self.query_one("#findings", OptionList).border_title = f"问题 {done}/{len(self.items)} 已处理"
+
+    def _refresh_rows(self) -> None:
+        """Update each row's icon in place (keeps the list's scroll and highlight)."""
+        options = self.query_one("#findings", OptionList)
+        states = self._states()
+        width = max(12, options.scrollable_content_region.width - 1)
+        for i, it in enumerate(self.items):
+            options.replace_option_prompt_at_index(i, finding_line(it, width, STATE_ICON[states[it.key]]))
+        self._title_counts(states)
+        self._paint_source(states)
+        self._show_detail(states)
+
+    def _paint_source(self, states: dict[str, str] | None = None) -> None:
+        states = states or self._states()
         current = self._current()
-        marks = []
-        for i, f in enumerate(self.findings):
-            decision = self.decisions.get(i)
-            style = DECIDED_MARK[decision.kind] if decision else LEVEL_MARK[f.level]
+        marks = [(s, e, VERBATIM_MARK) for s, e in self.opened.verbatim]
+        # Sentence-wide items first so the word marks inside them sit on top.
+        order = sorted(range(len(self.items)), key=lambda i: self.items[i].scope == "word")
+        for i in order:
+            it = self.items[i]
+            state = states[it.key]
+            style = DECIDED_MARK[state] if state != "pending" else LEVEL_MARK.get(it.level, LEVEL_MARK["suggestion"])
             if i == current:
                 style = style + CURRENT_MARK
-            marks.append((f.start - self._base, f.end - self._base, style))
-        # Sentence findings cover whole sentences: paint them first so word marks sit on top.
-        order = sorted(range(len(marks)), key=lambda i: self.findings[i].scope != "sentence")
-        verbatim = [(s - self._base, e - self._base, VERBATIM_MARK) for s, e in self.article.verbatim]
-        self.query_one("#source", MarkedTextArea).set_marks(verbatim + [marks[i] for i in order])
+            marks.append((it.start, it.end, style))
+        self.query_one("#source", MarkedTextArea).set_marks(marks)
 
-    def _show_detail(self) -> None:
+    def _show_detail(self, states: dict[str, str] | None = None) -> None:
         index = self._current()
-        detail = self.query_one("#finding-detail-text", Static)
-        if index is None or index >= len(self.findings):
+        if index is None:
             return
-        f = self.findings[index]
+        states = states or self._states()
+        it = self.items[index]
+        state = states[it.key]
         text = Text()
-        text.append(f"{LEVEL_LABEL[f.level]}", style=LEVEL_TEXT[f.level])
-        text.append(f"「{f.text}」\n", style="bold")
-        text.append(f"{f.message}\n")
-        if f.score < 100:
-            text.append(f"（近似匹配，相似度 {f.score:g}）\n", style="dim")
-        for k, s in enumerate(f.suggestions[:9], 1):
+        text.append(LEVEL_LABEL.get(it.level, "建议"), style=LEVEL_TEXT.get(it.level, ""))
+        text.append(f"「{it.text if len(it.text) <= 24 else it.text[:23] + '…'}」\n", style="bold")
+        text.append(item_message(it.rule, it.message) + "\n")
+        for k, s in enumerate(it.suggestions[:9], 1):
             text.append(f" {k} ", style="reverse")
             text.append(f" {s or '（删去）'}\n")
-        decision = self.decisions.get(index)
-        if decision is not None:
-            said = {"accept": "已采纳", "edit": "已改写为", "reject": "不改"}[decision.kind]
-            text.append(f"{DECISION_ICON[decision.kind]} {said}", style="green")
-            if decision.kind != "reject":
-                text.append(f"「{decision.replacement}」", style="green")
-            text.append("（u 撤销）\n", style="dim")
-        elif f.scope == "sentence":
-            text.append("整句问题：在口语稿里改写这句，或按 x 标记为不改。\n", style="dim")
-        elif not self._anchor_of(index):
-            text.append("这处在口语稿里已经改过了。\n", style="dim")
-        else:
-            keys = "a/1-9 采纳" if len(f.suggestions) > 1 else "a 采纳"
+        decision = self.draft.decisions.get(it.key)
+        if state != "pending":
+            text.append(f"{STATE_ICON[state]} {STATE_SAID[state]}", style="green" if state != "conflict" else "bold red")
+            if state == "accepted" and decision is not None:
+                text.append(f"「{it.suggestions[decision.choice] or '（删去）'}」", style="green")
+            elif state == "edited" and decision is not None:
+                text.append(f"「{decision.text}」", style="green")
+            text.append("（u 撤销）\n" if state != "manual" else "\n", style="dim")
+        elif it.suggestions:
+            keys = "a/1-9 采纳" if len(it.suggestions) > 1 else "a 采纳"
             text.append(f"{keys} · x 不改 · e 改写\n", style="dim")
-        text.append(f.rule, style="dim")
-        detail.update(text)
-        f_start = f.start - self._base
+        else:
+            text.append("没有现成的替换：e 改写，或 x 不改\n", style="dim")
+        text.append(it.rule, style="dim")
+        self.query_one("#finding-detail-text", Static).update(text)
+
+    def _show_current(self) -> None:
+        """Paint, describe and bring into view the current item, in the source and the draft."""
+        if self.opened is None:
+            return
+        states = self._states()
+        self._paint_source(states)
+        self._show_detail(states)
+        index = self._current()
+        if index is None:
+            return
+        it = self.items[index]
         source = self.query_one("#source", MarkedTextArea)
-        source.move_cursor(to_location(line_starts(source.text), f_start), center=True)
+        source.move_cursor(to_location(line_starts(source.text), it.start), center=True)
+        draft = self.query_one("#draft", MarkedTextArea)
+        if not draft.has_focus:
+            at = self.draft.render().to_output(it.start)
+            draft.move_cursor(to_location(line_starts(draft.text), min(at, len(draft.text))), center=True)
+        self._paint_draft()
 
     @on(OptionList.OptionHighlighted, "#findings")
     def _highlighted(self) -> None:
-        self._paint_source()
-        self._show_detail()
+        self._show_current()
 
-    # -- anchors: where each source finding sits in the draft now ------------------------------
+    # -- decisions -------------------------------------------------------------------------------------
 
-    def _sync_anchors(self, text: str) -> None:
-        if text != self._anchor_text:
-            self.anchors = shift_spans(self.anchors, self._anchor_text, text)
-            self._anchor_text = text
-
-    def _anchor_of(self, index: int) -> tuple[int, int] | None:
-        for start, end, i in self.anchors:
-            if i == index:
-                return start, end
-        return None
-
-    def _replace_in_draft(self, index: int, replacement: str) -> bool:
-        """Put ``replacement`` where finding ``index`` sits in the draft; False if it is gone."""
-        draft = self.query_one("#draft", MarkedTextArea)
-        text = draft.text
-        self._sync_anchors(text)
-        span = self._anchor_of(index)
-        if span is None:
-            return False
-        start, end = span
-        new_text = text[:start] + replacement + text[end:]
-        others = [(s, e, i) for s, e, i in self.anchors if i != index]
-        moved = shift_spans(others, text, new_text)
-        self.anchors = [*moved, (start, start + len(replacement), index)]
-        self._anchor_text = new_text
-        starts = line_starts(text)
-        draft.replace(replacement, to_location(starts, start), to_location(starts, end))
-        return True
-
-    # -- decisions ------------------------------------------------------------------------------
-
-    def _target(self) -> tuple[int, Any] | None:
+    def _target(self) -> Any:
         index = self._current()
-        if index is None or index >= len(self.findings):
+        if self.opened is None or index is None:
             self.notify("没有选中的问题", severity="warning", timeout=3)
             return None
-        return index, self.findings[index]
+        return self.items[index]
 
     def action_move(self, step: int) -> None:
-        if not self.findings:
+        if not self.items:
             return
         options = self.query_one("#findings", OptionList)
-        options.highlighted = ((options.highlighted or 0) + step) % len(self.findings)
+        options.highlighted = ((options.highlighted or 0) + step) % len(self.items)
         options.focus()
 
     def _advance(self) -> None:
-        """After a decision: on to the next undecided finding, wrapping round."""
+        """After a decision: on to the next undecided item, wrapping round."""
+        states = self._states()
         options = self.query_one("#findings", OptionList)
         current = options.highlighted or 0
-        order = [(current + k) % len(self.findings) for k in range(1, len(self.findings) + 1)]
-        target = next((i for i in order if i not in self.decisions), None)
+        order = [(current + k) % len(self.items) for k in range(1, len(self.items) + 1)]
+        target = next((i for i in order if states[self.items[i].key] == "pending"), None)
         if target is not None:
             options.highlighted = target
 
     def action_accept(self, choice: int) -> None:
-        target = self._target()
-        if target is None:
+        it = self._target()
+        if it is None:
             return
-        index, f = target
-        if f.scope == "sentence" or not f.suggestions:
-            self.notify("这条没有现成的替换：在口语稿里改写，或按 x 不改", severity="warning", timeout=4)
+        if not it.suggestions:
+            self.notify("这条没有现成的替换：按 e 自己改写，或按 x 不改", severity="warning", timeout=4)
             return
-        if choice >= len(f.suggestions):
-            self.notify(f"只有 {len(f.suggestions)} 个替换可选", severity="warning", timeout=3)
+        if choice >= len(it.suggestions):
+            self.notify(f"只有 {len(it.suggestions)} 个替换可选", severity="warning", timeout=3)
             return
-        self._decide(index, Decision("accept", f.suggestions[choice]))
+        self._decide(it, lambda: self.draft.accept(it.key, choice))
+
+    def action_reject(self) -> None:
+        it = self._target()
+        if it is not None:
+            self._decide(it, lambda: self.draft.reject(it.key))
 
     def action_edit(self) -> None:
-        target = self._target()
-        if target is None:
+        it = self._target()
+        if it is None:
             return
-        index, f = target
         from kbtool.tui.screens.dialogs import TextPrompt
 
         def done(value: str | None) -> None:
             if value is not None:
-                self._decide(index, Decision("edit", value))
+                self._decide(it, lambda: self.draft.edit(it.key, value))
 
-        current = self.decisions.get(index)
-        start = (current.replacement if current and current.replacement is not None
-                 else (f.suggestions[0] if f.suggestions else f.text))
-        self.app.push_screen(TextPrompt(f"改写「{f.text}」", "在口语稿里换成：", start, allow_empty=True), done)
-
-    def action_reject(self) -> None:
-        target = self._target()
-        if target is not None:
-            self._decide(target[0], Decision("reject"))
+        decision = self.draft.decisions.get(it.key)
+        if decision is not None and decision.action == "edit":
+            start = decision.text
+        elif decision is not None and decision.action == "accept":
+            start = it.suggestions[decision.choice]
+        else:
+            start = it.suggestions[0] if it.suggestions else it.text
+        self.app.push_screen(TextPrompt("改写", f"把「{it.text[:20]}」换成：", start, allow_empty=True), done)
 
     def action_undo(self) -> None:
-        target = self._target()
-        if target is None:
+        it = self._target()
+        if it is None:
             return
-        index, f = target
-        decision = self.decisions.get(index)
-        if decision is None:
-            self.notify("这一处还没有处理", timeout=3)
+        if it.key not in self.draft.decisions:
+            state = self._states()[it.key]
+            hint = "它在口语稿里是手动改的，请直接在稿里改回" if state == "manual" else "这一处还没有处理"
+            self.notify(hint, timeout=4)
             return
-        if decision.kind != "reject" and not self._replace_in_draft(index, f.text):
-            self.notify("口语稿里这处已经手动改过，撤销不了，请直接在稿里改", severity="warning", timeout=5)
-            return
-        del self.decisions[index]
-        self._after_decision(index)
+        self.draft.undecide(it.key)
+        self._after_change()
 
-    def _decide(self, index: int, decision: Decision) -> None:
-        f = self.findings[index]
-        previous = self.decisions.get(index)
-        if decision.kind != "reject" or (previous and previous.kind != "reject"):
-            replacement = decision.replacement if decision.kind != "reject" else f.text
-            if not self._replace_in_draft(index, replacement or ""):
-                self.notify(f"口语稿里找不到「{f.text}」（已手动改过），请直接在稿里改", severity="warning", timeout=5)
-                return
-        self.decisions[index] = decision
-        self._after_decision(index)
+    def _decide(self, it: Any, apply: Any) -> None:
+        previous = self.draft.decisions.get(it.key)
+        apply()
+        if it.key in self.draft.render().conflicts:
+            # A free edit in the draft covers this spot: the decision could not show; undo it.
+            if previous is None:
+                self.draft.undecide(it.key)
+            else:
+                self.draft.decisions[it.key] = previous
+            self.notify("这处在口语稿里已经手动改过，请直接在稿里改", severity="warning", timeout=5)
+            return
+        self._after_change()
         self._advance()
 
-    def _after_decision(self, index: int) -> None:
-        options = self.query_one("#findings", OptionList)
-        width = max(12, options.scrollable_content_region.width - 1)
-        decision = self.decisions.get(index)
-        options.replace_option_prompt_at_index(
-            index, finding_line(self.findings[index], width, DECISION_ICON[decision.kind] if decision else "")
-        )
-        options.border_title = f"问题 {len(self.decisions)}/{len(self.findings)} 已处理"
-        self._paint_source()
-        self._show_detail()
+    def _after_change(self) -> None:
+        """Show the re-rendered draft: the text area takes only the stretch that changed."""
+        new = self.draft.text
+        area = self.query_one("#draft", MarkedTextArea)
+        old = area.text
+        self._text = new
+        if new != old:
+            start, old_end, new_end = changed_region(old, new)
+            starts = line_starts(old)
+            area.replace(new[start:new_end], to_location(starts, start), to_location(starts, old_end))
+        self._refresh_rows()
 
-    # -- the draft: re-checked after a pause in typing, off the UI thread -------------------------
+    # -- the draft: typing is a free edit, re-checked after a pause, off the UI thread ----------------
 
     @on(TextArea.Changed, "#draft")
     def _draft_changed(self) -> None:
-        draft = self.query_one("#draft", MarkedTextArea)
-        draft.keep_marks_on_edit()
-        self._sync_anchors(draft.text)
+        area = self.query_one("#draft", MarkedTextArea)
+        area.keep_marks_on_edit()
+        if self.opened is None:
+            return
+        typed = area.text
+        if typed != self._text:  # the editor typed: record it in the draft
+            start, old_end, new_end = changed_region(self._text, typed)
+            self.draft.edit_output(start, old_end, typed[start:new_end])
+            if self.draft.text != typed:  # never expected; keep what is on screen, whole
+                self.draft.edit_output(0, len(self.draft.text), typed)
+            self._text = typed
+            self._refresh_rows()
         self._confirm_leave = False
         self._schedule_check(CHECK_DEBOUNCE)
         self._paint_bar()
@@ -350,16 +393,17 @@ class ArticleScreen(KbScreen):
     def _schedule_check(self, delay: float) -> None:
         if self._debounce is not None:
             self._debounce.stop()
-        self._debounce = self.set_timer(delay, self._start_check) if delay else None
-        if not delay:
+            self._debounce = None
+        if delay:
+            self._debounce = self.set_timer(delay, self._start_check)
+        else:
             self._start_check()
 
     def _start_check(self) -> None:
-        detector = self.kb.detector
-        if detector is None:
+        if self.kb.detector is None or self.opened is None:
             self._paint_bar()
             return
-        self.check_draft(detector, self.query_one("#draft", MarkedTextArea).text, self.article.body)
+        self.check_draft(self.kb.detector, self._text, self.opened.body)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="draft-check")
     def check_draft(self, detector: Any, text: str, source: str) -> None:
@@ -372,67 +416,155 @@ class ArticleScreen(KbScreen):
         if message.purpose != "draft":
             return
         self._draft_check = message
-        draft = self.query_one("#draft", MarkedTextArea)
-        draft.set_marks([(f.start, f.end, LEVEL_MARK[f.level]) for f in message.findings], text=message.text)
+        self._paint_draft()
         self._paint_bar()
+
+    def _paint_draft(self) -> None:
+        area = self.query_one("#draft", MarkedTextArea)
+        check = self._draft_check
+        marks: list[tuple[int, int, Style]] = []
+        if check is not None:
+            marks = [(f.start, f.end, LEVEL_MARK[f.level]) for f in check.findings if f.scope == "word"]
+            area.set_marks(marks, text=check.text)
+            marks = area.marks
+        index = self._current()
+        if index is not None and self.opened is not None:
+            it = self.items[index]
+            rendered = self.draft.render()
+            pieces = [p for p in rendered.pieces if p.origin == it.key]
+            if pieces:
+                span = (pieces[0].out_start, pieces[-1].out_end)
+            else:
+                span = (rendered.to_output(it.start), rendered.to_output(it.end))
+            if span[1] > span[0]:
+                marks = [*marks, (span[0], span[1], DRAFT_CURRENT)]
+        area.set_marks(marks)
 
     def _paint_bar(self) -> None:
         bar = Text()
-        report = self.kb.reports.get(self.article_id)
         check = self._draft_check
-        before = report.metrics if report else None
+        if self.opened is None:
+            bar.append("规则包加载中…" if self.kb.detector is None else "正在打开…", style="dim")
+            self.query_one("#article-bar", Static).update(bar)
+            return
+        before = self.opened.report.metrics
         after = check.metrics if check else None
-        if before is not None:
-            bar.append("就绪 ")
-            bar.append(str(before.readiness), style="bold")
-            if after is not None:
-                bar.append(" → ")
-                bar.append(str(after.readiness), style="bold green" if after.readiness >= before.readiness else "bold red")
-            bar.append(" · 朗读 ")
-            bar.append(mmss(before.read_aloud_seconds))
-            if after is not None:
-                bar.append(f" → {mmss(after.read_aloud_seconds)}")
-        elif self.kb.detector is None:
-            bar.append("规则包加载中…", style="dim")
+        bar.append("就绪 ")
+        bar.append(str(before.readiness), style="bold")
+        if after is not None:
+            bar.append("→")
+            bar.append(str(after.readiness), style="bold green" if after.readiness >= before.readiness else "bold red")
+        bar.append(f" · 朗读 {mmss(before.read_aloud_seconds)}")
+        if after is not None:
+            bar.append(f"→{mmss(after.read_aloud_seconds)}")
         if check is not None:
-            bar.append(f" · 稿中问题 {len(check.findings)}")
+            remaining = [f for f in check.findings if f.scope == "word"]
+            bar.append(f" · 稿中问题 {len(remaining)}")
             if check.note:
                 bar.append(f" · {check.note}", style="bold red")
             bar.append(" · ")
-            bar.append_text(_facts_text(check.facts))
-        draft = self.query_one("#draft", MarkedTextArea)
-        if draft.text != self._saved_text:
+            bar.append_text(facts_text(check.facts))
+        if self.base_revision is not None:
+            bar.append(f" · r{self.base_revision}", style="dim")
+        else:
+            bar.append(" · 尚未保存过", style="dim")
+        if self._text != self._saved_text:
             bar.append(" · 未保存", style="bold yellow")
         self.query_one("#article-bar", Static).update(bar)
 
-    # -- saving and submitting ---------------------------------------------------------------------
+    # -- saving and submitting ---------------------------------------------------------------------------
 
     def action_focus_draft(self) -> None:
         self.query_one("#draft", MarkedTextArea).focus()
 
+    def _can_store(self) -> bool:
+        if self.opened is None:
+            self.notify("文章还没有打开", severity="warning", timeout=3)
+            return False
+        if self.kb.store is None:
+            self.notify("审核库没有打开：草稿无法保存", severity="error", timeout=6)
+            return False
+        return True
+
     def action_save(self) -> None:
-        self.notify("审核库还没有接入：草稿暂时无法保存", severity="warning", timeout=5)
+        if not self._can_store():
+            return
+        if self._text == self._saved_text and self.base_revision is not None:
+            self.notify("没有新的修改", timeout=3)
+            return
+        self.store_draft(self._text, self._save_base(), self.draft.to_dict(), submit=False)
 
     def action_submit(self) -> None:
-        self.notify("审核库还没有接入：暂时无法提交审核", severity="warning", timeout=5)
+        if not self._can_store():
+            return
+        unsaved = self._text != self._saved_text or self.base_revision is None
+        self.store_draft(self._text if unsaved else None, self._save_base(), self.draft.to_dict(), submit=True)
+
+    def _save_base(self) -> int | None:
+        """The base of the next save: after a conflict the editor chose to save over the winner."""
+        if self._conflict_head is not None:
+            base, self._conflict_head = self._conflict_head, None
+            return base
+        return self.base_revision
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="store-write")
+    def store_draft(self, text: str | None, base: int | None, decisions: dict[str, Any], submit: bool) -> None:
+        from kbtool.core.errors import KbInputError
+        from kbtool.tui import services
+
+        store, user = self.kb.store, self.kb.user
+        number = base
+        try:
+            if text is not None:
+                number = services.save_draft(store, self.article_id, text, base, decisions, user).number
+            if submit:
+                number = services.submit(store, self.article_id, user).number
+        except KbInputError as exc:
+            head = getattr(exc, "head", None)
+            copy = getattr(exc, "copy", None)
+            self.post_message(StoreRefused("submit" if submit and text is None else "save", str(exc.problems[0]),
+                                           head.number if head is not None else None,
+                                           copy.number if copy is not None else None))
+            return
+        entry = services.refresh_entry(store, self.article_id)
+        self.post_message(DraftStored(self.article_id, number or 0, text if text is not None else self._text, entry, submit))
+
+    def on_draft_stored(self, message: DraftStored) -> None:
+        self.base_revision = message.revision
+        self._saved_text = message.text
+        self.app.post_message(EntryChanged(message.entry))
+        if message.submitted:
+            self.notify(f"已保存并提交审核（r{message.revision}）", title="已提交", timeout=4)
+        else:
+            self.notify(f"已保存为 r{message.revision}", title="已保存", timeout=3)
+        self._paint_bar()
+
+    def on_store_refused(self, message: StoreRefused) -> None:
+        if message.head is not None:
+            self._conflict_head = message.head
+            self.notify(f"{message.message}。再按 Ctrl+S 以 r{message.head} 为基础保存你的版本（对方的 r{message.head} 仍在历史里）",
+                        title="保存冲突", severity="error", timeout=15)
+        else:
+            title = "提交失败" if message.action == "submit" else "保存失败"
+            self.notify(message.message, title=title, severity="error", timeout=10)
 
     def action_back(self) -> None:
         draft = self.query_one("#draft", MarkedTextArea)
         if draft.has_focus:
             self.query_one("#findings", OptionList).focus()
             return
-        if draft.text != self._saved_text and not self._confirm_leave:
+        unsaved = self.opened is not None and self._text != self._saved_text
+        if unsaved and not self._confirm_leave:
             self._confirm_leave = True
             self.notify("口语稿有未保存的修改：Ctrl+S 保存，再按一次 Esc 放弃修改并返回", severity="warning", timeout=6)
             return
         self.dismiss()
 
 
-def _facts_text(facts: Any) -> Text:
+def facts_text(facts: Any) -> Text:
     """The fact-check verdict in a few cells: kept, or how many facts are lost or changed."""
     if facts is None:
         return Text("事实核对 —", style="dim")
-    problems = list(getattr(facts, "problems", facts if isinstance(facts, list) else []))
-    if not problems:
+    if facts.ok:
         return Text("事实核对 ✓", style="green")
-    return Text(f"事实核对 ✗{len(problems)}", style="bold red")
+    return Text(f"事实核对 ✗{len(facts.problems)}", style="bold red")

@@ -39,15 +39,15 @@ class Row:
 
 def build_rows(app: Any) -> list[Row]:
     rows = []
-    for article in app.articles.values():
-        report = app.reports.get(article.id)
+    for entry in app.catalog.values():
+        report = app.reports.get(entry.id)
         worst = None
         if report is not None and report.findings:
             worst = min(report.findings, key=lambda f: f.rank).level
         rows.append(Row(
-            id=article.id, title=article.title, kind=article.kind, category=article.category,
-            status=app.status_of(article.id), readiness=report.metrics.readiness if report else None,
-            findings=len(report.findings) if report else None, worst=worst, tags=article.tags,
+            id=entry.id, title=entry.title, kind=entry.kind, category=entry.category,
+            status=entry.status, readiness=report.metrics.readiness if report else None,
+            findings=len(report.findings) if report else None, worst=worst, tags=entry.tags,
         ))
     return rows
 
@@ -124,12 +124,14 @@ class ArticleListScreen(KbScreen):
             if kind == "failed":
                 self._update_state()
             return
+        had_reports = any(r.readiness is not None for r in self._rows)
         self._rows = build_rows(self.kb)
-        self._fill()
+        # The first scores re-sort the list: start at the top then, not on the row that moved.
+        self._fill(keep=had_reports or kind not in ("reports",))
 
-    def _fill(self) -> None:
+    def _fill(self, keep: bool = True) -> None:
         table = self.query_one(DataTable)
-        keep = self.current_id()
+        current = self.current_id() if keep else None
         self._title_width = self._fit_title_width()
         self._shown = select_rows(self._rows, self.query_one("#list-filter", Input).value,
                                   self.kind, self.category, self.status, self.sort)
@@ -140,8 +142,8 @@ class ArticleListScreen(KbScreen):
                          style=LEVEL_TEXT[r.worst] if r.worst else "")
             table.add_row(ready, count, status_label(r.status), KIND_LABEL.get(r.kind, r.kind),
                           clip(r.category, 8), clip(r.title, self._title_width), key=r.id)
-        if keep is not None:
-            index = next((i for i, r in enumerate(self._shown) if r.id == keep), None)
+        if current is not None:
+            index = next((i for i, r in enumerate(self._shown) if r.id == current), None)
             if index is not None:
                 table.move_cursor(row=index, animate=False)
         self._update_state()
@@ -156,9 +158,9 @@ class ArticleListScreen(KbScreen):
         box = self.query_one("#list-box")
         box.border_title = f"文章 {len(self._shown)}/{len(self._rows)}"
         empty = self.query_one("#list-empty", Static)
-        if not app.articles and "kb_loaded" in app.timings:
+        if not app.catalog and app.catalog_ready:
             empty.update(f"{app.options.kb_dir} 里没有文章。用 kbtool tui --kb 文件夹 打开别的知识库。")
-        elif not app.articles:
+        elif not app.catalog:
             empty.update("正在读取知识库…")
         elif not self._shown:
             empty.update("没有符合筛选条件的文章（按 k / c / s 切换条件，/ 改筛选词）")
@@ -217,7 +219,7 @@ class ArticleListScreen(KbScreen):
     def open_article(self, article_id: str) -> None:
         from kbtool.tui.screens.article import ArticleScreen
 
-        if article_id not in self.kb.articles:
+        if article_id not in self.kb.catalog:
             self.notify(f"没有编号为 {article_id} 的文章", severity="error", timeout=5)
             return
         self.app.push_screen(ArticleScreen(article_id))

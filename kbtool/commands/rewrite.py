@@ -128,7 +128,8 @@ def _print_diff(console, path: str, before: str, after: str) -> None:  # type: i
     from rich.markup import escape
 
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+        before.splitlines(keepends=True), after.splitlines(keepends=True),
+        path if os.path.isabs(path) else f"a/{path}", path if os.path.isabs(path) else f"b/{path}",
     )
     for line in lines:
         text = line.rstrip("\r\n")

@@ -240,7 +240,7 @@ def _fix_left(chunks: list[_Chunk], i: int, source: str) -> bool:
     right, r = _right_char(chunks, i)
     if r is not None and (
         (k is None and _is_punct(right) and _PUNCT_STRENGTH[right] < 4)
-        or (left == "\n" and right in ("，", ",", "、", "；", ";", " "))
+        or (left == "\n" and (_is_punct(right) or right == " "))
         or (left == " " and right == " ")
         or (left in ("", "\n") and right == " ")
     ):

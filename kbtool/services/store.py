@@ -634,9 +634,19 @@ class Store:
             raise StoreError(str(kb), "知识库文件夹不存在")
         files = scan_files(kb)
         signature = files_signature(files)
+        today = dt.date.today()
         with self._lock:
             known = {row[0]: (row[1], row[2], row[3], row[4]) for row in self.conn.execute(
                 "SELECT path, size, mtime_ns, article_id, problem FROM files")}
+            if self._meta("kb_signature") == signature and self._meta("kb_dir") == str(kb.resolve()):
+                # Nothing on disk moved since the last sync: report from the files table, write nothing.
+                for path, (_, _, art_id, problem) in sorted(known.items()):
+                    if problem:
+                        report.problems.append(_problem_from_json(problem, str(kb / path)))
+                    elif art_id:
+                        report.unchanged += 1
+                report.expired = self._expired(today)
+                return report
         # Parse outside the write transaction: only files whose stat changed.
         parsed: dict[str, Article | InputProblem] = {}
         for path, size, mtime in files:
@@ -647,7 +657,6 @@ class Store:
                 parsed[path] = read_article(kb / path)
             except KbInputError as exc:
                 parsed[path] = exc.problems[0]
-        today = dt.date.today()
         with self._write() as conn:
             known = {row[0]: (row[1], row[2], row[3], row[4]) for row in conn.execute(
                 "SELECT path, size, mtime_ns, article_id, problem FROM files")}
@@ -687,23 +696,29 @@ class Store:
                     conn.execute("UPDATE articles SET deleted = 1, synced_at = ? WHERE id = ?", (now_iso(), art_id))
                     report.deleted.append(art_id)
                     self._audit("sync.delete", art_id, user=who, source_hash=row[2], detail={"path": row[1]})
-            conn.execute("DELETE FROM files")
-            conn.executemany("INSERT INTO files (path, size, mtime_ns, article_id, problem) VALUES (?, ?, ?, ?, ?)", file_rows)
+            current = {path for path, *_ in file_rows}
+            conn.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in known if p not in current])
+            conn.executemany(
+                "INSERT INTO files (path, size, mtime_ns, article_id, problem) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,"
+                " article_id = excluded.article_id, problem = excluded.problem",
+                [row for row in file_rows if known.get(row[0]) != row[1:]])
             self._set_meta("kb_signature", signature)
             self._set_meta("kb_dir", str(kb.resolve()))
             if report.changes:
                 self._bump_generation()
-            report.expired = [
-                r[0] for r in conn.execute(
-                    "SELECT id FROM articles WHERE deleted = 0 AND kind = 'announcement' AND valid_until IS NOT NULL"
-                    " AND valid_until < ? ORDER BY id", (today.isoformat(),))
-            ]
+            report.expired = self._expired(today)
         for items in (report.new, report.changed, report.deleted, report.restored, report.stale):
             items.sort()
         from kbtool.services.querylog import purge_for  # search-log retention runs with every sync
 
         purge_for(self)
         return report
+
+    def _expired(self, today: dt.date) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM articles WHERE deleted = 0 AND kind = 'announcement' AND valid_until IS NOT NULL"
+            " AND valid_until < ? ORDER BY id", (today.isoformat(),))]
 
     @staticmethod
     def _claim(claimed: dict[str, str], art_id: str, path: str, report: SyncReport) -> bool:

@@ -57,10 +57,31 @@ def core_key(text: str) -> str:
 
 
 def similarity(a: str, b: str) -> float:
-    """0–100 similarity of two core keys (already normalised)."""
+    """0–100 similarity of two core keys (already normalised): rapidfuzz ratio, or, when the
+    shorter is at least half the longer, 0.9 × partial ratio — 电话卡丢了 inside 电话卡丢了怎么补
+    is the same question (the rule search uses for listed questions, kbtool.core.query)."""
     if a == b:
         return 100.0
-    return float(fuzz.ratio(a, b))
+    score = float(fuzz.ratio(a, b))
+    short, long_ = sorted((len(a), len(b)))
+    if short >= 3 and short * 2 >= long_:
+        score = max(score, 0.9 * float(fuzz.partial_ratio(a, b)))
+    return score
+
+
+def best_match(core: str, choices: Sequence[str], min_score: float) -> int | None:
+    """Index of the choice most similar to ``core`` (``similarity`` ≥ ``min_score``), or None.
+    The plain ratio runs in rapidfuzz's C loop first; the partial rule only on its few hits."""
+    if not choices:
+        return None
+    hit = process.extractOne(core, choices, scorer=fuzz.ratio, score_cutoff=min_score)
+    best: tuple[float, int] | None = (float(hit[1]), int(hit[2])) if hit else None
+    if best is None or best[0] < 100:
+        for _, _, i in process.extract(core, choices, scorer=fuzz.partial_ratio, score_cutoff=min_score / 0.9, limit=8):
+            score = similarity(core, choices[i])
+            if score >= min_score and (best is None or score > best[0]):
+                best = (score, int(i))
+    return best[1] if best else None
 
 
 def effective_questions(questions: Sequence[str], title: str) -> tuple[str, ...]:
@@ -259,8 +280,10 @@ def cluster_queries(
     min_score: float = CLUSTER_SCORE,
 ) -> list[Cluster]:
     """Group wordings per opened answer (per None for gaps) into clusters of near duplicates,
-    most searched first. Greedy: wordings in order of frequency join the first cluster whose
-    leading wording is within ``min_score``, else lead a new cluster."""
+    most searched first. Greedy, in order of frequency: a wording joins the cluster of the most
+    similar wording already placed (``similarity`` ≥ ``min_score``), else starts a new cluster.
+    Linking to any member, not just the first, keeps 这个号不想用了 with 这个号不想要了 even when
+    这个号不要了 leads; clusters never span two answers, so a chain cannot join unrelated ones."""
     by_article: dict[str | None, dict[str, LoggedQuery | list[LoggedQuery]]] = defaultdict(dict)
     grouped: dict[tuple[str | None, str], list[LoggedQuery]] = defaultdict(list)
     for row in rows:
@@ -271,21 +294,20 @@ def cluster_queries(
     clusters: list[Cluster] = []
     for article_id, cores in by_article.items():
         order = sorted(cores, key=lambda c: (-sum(m.count for m in cores[c]), len(c), c))  # type: ignore[union-attr]
-        leads: list[str] = []
+        placed: list[str] = []      # every core placed so far
+        owner: list[int] = []       # its cluster (index into mine)
         mine: list[Cluster] = []
         for core in order:
             members: list[LoggedQuery] = cores[core]  # type: ignore[assignment]
-            target: Cluster | None = None
-            if leads:
-                best = process.extractOne(core, leads, scorer=fuzz.ratio, score_cutoff=min_score)
-                if best is None:
-                    best = _contained(core, leads)
-                if best is not None:
-                    target = mine[best[2]]
-            if target is None:
+            found = best_match(core, placed, min_score) if placed else None
+            if found is None:
                 target = Cluster(core, article_id)
-                leads.append(core)
                 mine.append(target)
+                owner.append(len(mine) - 1)
+            else:
+                target = mine[owner[found]]
+                owner.append(owner[found])
+            placed.append(core)
             target.keys.add(core)
             for m in members:
                 target.wordings[m.text] = target.wordings.get(m.text, 0) + m.count
@@ -295,31 +317,11 @@ def cluster_queries(
     return clusters
 
 
-def _contained(core: str, leads: list[str]) -> tuple[str, float, int] | None:
-    """A short wording wholly inside a lead (吞卡 / ATM吞卡) counts as the same question when it
-    is most of it; rapidfuzz.ratio undervalues such pairs."""
-    for i, lead in enumerate(leads):
-        short, long_ = (core, lead) if len(core) <= len(lead) else (lead, core)
-        if len(short) >= 3 and short in long_ and len(short) * 3 >= len(long_) * 2:
-            return lead, 90.0, i
-    return None
-
-
 def matches_any(core: str, question_cores: Sequence[str], min_score: float = MATCH_SCORE) -> bool:
     """Whether a wording is already one of the listed questions (up to filler and small slips)."""
-    if not question_cores:
-        return False
-    if core in question_cores:
-        return True
-    return process.extractOne(core, question_cores, scorer=fuzz.ratio, score_cutoff=min_score) is not None
+    return core in question_cores or best_match(core, question_cores, min_score) is not None
 
 
 def close_to_any(core: str, keys: Sequence[str], min_score: float = CLUSTER_SCORE) -> bool:
     """Whether a wording belongs with one of ``keys`` (a dismissed or accepted suggestion)."""
-    if not keys:
-        return False
-    if core in keys:
-        return True
-    if process.extractOne(core, keys, scorer=fuzz.ratio, score_cutoff=min_score) is not None:
-        return True
-    return _contained(core, list(keys)) is not None
+    return core in keys or best_match(core, keys, min_score) is not None

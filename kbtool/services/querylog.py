@@ -17,6 +17,7 @@ editor's no, so the wording (and near duplicates of it) does not come back.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -26,6 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kbtool.core import questions as qcore
 from kbtool.core.masking import MASK, mask
@@ -303,11 +305,15 @@ class QueryLog:
         id for a later ``opened()``, or None when logging is switched off or the query is empty."""
         if source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}")
+        if action not in ACTIONS:
+            raise ValueError(f"action must be one of {ACTIONS}")
         if not self.settings().enabled:
             return None
         masked = mask(query, self.masking).strip()
         if not masked:
             return None
+        if opened:
+            self._known_article(opened)
         who = current_user(user)
         when = at or now_iso()
         core = qcore.core_key(masked)
@@ -378,35 +384,14 @@ class QueryLog:
 
     def revision_questions(self, article_id: str, revision: int | None) -> tuple[str, ...]:
         """Questions added from use that ``revision`` carries (inherited along its base chain)."""
-        seen: set[int] = set()
-        while revision is not None and revision not in seen:
-            seen.add(revision)
-            with self._lock:
-                row = self.conn.execute(
-                    "SELECT questions FROM querylog_revision_questions WHERE article_id = ? AND revision = ?",
-                    (article_id, revision)).fetchone()
-            if row:
-                return tuple(json.loads(row[0]))
-            revision = self.store.revision(article_id, revision).base
-        return ()
+        with self._lock:
+            return revision_questions(self.store, article_id, revision, self.conn)
 
     def learned_questions(self) -> dict[str, tuple[str, ...]]:
         """Approved questions added from use, per article id (what search indexes besides the
         questions in kb/)."""
         with self._lock:
-            ids = [r[0] for r in self.conn.execute("SELECT DISTINCT article_id FROM querylog_revision_questions")]
-        out: dict[str, tuple[str, ...]] = {}
-        for art_id in ids:
-            try:
-                info = self.store.article(art_id)
-            except StoreError:
-                continue
-            if info.deleted or info.approved_revision is None or info.state == "archived":
-                continue
-            found = self.revision_questions(art_id, info.approved_revision)
-            if found:
-                out[art_id] = found
-        return out
+            return learned_questions(self.store, self.conn)
 
     def question_changes(self, article_id: str, revision: int | None = None) -> QuestionChanges:
         """Questions a revision (default: the head) adds or drops against the approved one —
@@ -619,6 +604,96 @@ class QueryLog:
                 " ORDER BY MAX(at) DESC").fetchall()
         return [{"suggestion_id": r[0], "article_id": r[1] or None, "decision": r[2], "question": r[3], "count": r[4],
                  "revision": r[5], "user": r[6], "at": r[7]} for r in rows]
+
+
+def revision_questions(store: Store, article_id: str, revision: int | None,
+                       conn: sqlite3.Connection | None = None) -> tuple[str, ...]:
+    """Questions added from use that a revision carries: its own record, else its base's."""
+    conn = conn or store.conn
+    seen: set[int] = set()
+    while revision is not None and revision not in seen:
+        seen.add(revision)
+        row = conn.execute("SELECT questions FROM querylog_revision_questions WHERE article_id = ? AND revision = ?",
+                           (article_id, revision)).fetchone()
+        if row:
+            return tuple(json.loads(row[0]))
+        row = conn.execute("SELECT base FROM revisions WHERE article_id = ? AND number = ?", (article_id, revision)).fetchone()
+        revision = row[0] if row else None
+    return ()
+
+
+def learned_questions(store: Store, conn: sqlite3.Connection | None = None) -> dict[str, tuple[str, ...]]:
+    """Questions added from use in each article's approved revision ({} before the log exists)."""
+    conn = conn or store.conn
+    exists = conn.execute(
+        # SQLite: sqlite_master (a server backend reads information_schema.tables).
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'querylog_revision_questions'").fetchone()
+    if not exists:
+        return {}
+    rows = conn.execute(
+        "SELECT a.id, a.approved_revision FROM articles a WHERE a.approved_revision IS NOT NULL AND a.deleted = 0"
+        " AND a.state <> 'archived' AND a.id IN (SELECT article_id FROM querylog_revision_questions)").fetchall()
+    out: dict[str, tuple[str, ...]] = {}
+    for art_id, approved in rows:
+        found = revision_questions(store, art_id, approved, conn)
+        if found:
+            out[art_id] = found
+    return out
+
+
+def merge_questions(listed: Sequence[str], learned: Sequence[str]) -> tuple[str, ...]:
+    """The kb/ file's questions followed by learned ones it does not already list."""
+    keys = {qcore.question_key(q) for q in listed}
+    extra = [q for q in learned if qcore.question_key(q) not in keys]
+    return (*listed, *dict.fromkeys(extra))
+
+
+class LearnedAnswers:
+    """An answer source for search (``SearchIndex``): the store's answers, each with the
+    questions its approved revision added from use. ``inner`` is the source to wrap when it is
+    not the store itself (e.g. one that fixes the day)."""
+
+    def __init__(self, store: Store, inner: Any = None) -> None:
+        self.store = store
+        self.inner = inner if inner is not None else store
+
+    def generation(self) -> int:
+        # Learned questions change only when a revision is approved, which bumps the generation.
+        return int(self.inner.generation())
+
+    def answers(self, include_expired: bool = True) -> list[Any]:
+        docs = list(self.inner.answers(include_expired=include_expired))
+        with self.store._lock:
+            learned = learned_questions(self.store)
+        if not learned:
+            return docs
+        return [dataclasses.replace(d, questions=merge_questions(d.questions, learned[d.id])) if d.id in learned else d
+                for d in docs]
+
+
+class SearchLogger:
+    """A search listener (``SearchIndex(listeners=...)``) that logs every search, masked.
+
+    ``last_id`` is the log id of the latest search, for ``QueryLog.opened`` once the agent opens
+    an answer. A failure to log never fails the search: it is kept in ``error``."""
+
+    def __init__(self, log: QueryLog, *, user: str | None = None, source: str = "cli", opened: str | None = None,
+                 action: str = "open") -> None:
+        self.log = log
+        self.user = user
+        self.source = source
+        self.opened = opened
+        self.action = action
+        self.last_id: int | None = None
+        self.error: str | None = None
+
+    def __call__(self, response: Any) -> None:
+        try:
+            self.last_id = self.log.log_search(response.query, list(response.shown), user=self.user, source=self.source,
+                                               opened=self.opened, action=self.action)
+        except (StoreError, sqlite3.Error) as exc:
+            self.last_id = None
+            self.error = str(exc)
 
 
 def _require(store: Store, who: str, roles: tuple[str, ...], action: str, where: str) -> None:

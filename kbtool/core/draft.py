@@ -464,8 +464,8 @@ class Draft:
         out: list[str] = []
         out_pos = 0
         for c in chunks:
-            if c.src_start == c.src_end and not c.text:
-                continue
+            if c.src_start == c.src_end and not c.text and c.origin is None:
+                continue  # (a change that came to nothing stays: typing next to it must know)
             pieces.append(Piece(c.src_start, c.src_end, out_pos, out_pos + len(c.text), c.origin))
             out.append(c.text)
             out_pos += len(c.text)
@@ -691,14 +691,21 @@ def suggest_draft(detector, article, today=None, helpers: bool = True) -> Draft:
     suggestions = []
     if helpers:
         ctx = HelperContext.from_settings(detector.pack.settings, detector.pack.protected, today or dt.date.today())
-        offered = [(f.start, f.end) for f in findings if f.scope == "word"]
         offered_sentences = {(f.start, f.end) for f in findings if f.scope == "sentence"}
+        covered: set[int] = set()
         for s in scan(article.text, ctx, article.skip):
-            if s.scope == "word" and any(a < s.end and s.start < b for a, b in offered):
+            if s.scope == "sentence":
+                if (s.start, s.end) not in offered_sentences:
+                    suggestions.append(s)
                 continue
-            if s.scope == "sentence" and (s.start, s.end) in offered_sentences:
-                continue
+            inside = [k for k, f in enumerate(findings) if f.scope == "word" and s.start <= f.start and f.end <= s.end]
+            straddling = [f for f in findings if f.scope == "word" and f.start < s.end and s.start < f.end
+                          and not (s.start <= f.start and f.end <= s.end)]
+            if straddling:
+                continue  # the pack's own finding reaches outside: it goes first
             suggestions.append(s)
+            covered.update(inside)  # 9:00至16:00 says 至 in its own words: drop the bare 至→到
+        findings = [f for k, f in enumerate(findings) if k not in covered]
     return Draft.create(article.id, article.text, findings, suggestions, source_hash=article.content_hash)
 
 

@@ -117,7 +117,7 @@ def _cut_points(text: str) -> list[int]:
 # A clause opening with one of these leans on the next one (根据…，挂失分为…): no full stop after it.
 _LEANS_FORWARD = re.compile(r"^[\s（(]*(?:根据|按照|依据|依照|为了|为|对于|关于|如果|如|若|假如|因为|因|由于|凡|当|除|经|自|在)")
 # A clause opening with one of these continues the previous one (…办理，或…): no full stop before it.
-_CONTINUES = re.compile(r"^\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|如|等|的)")
+_CONTINUES = re.compile(r"^\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|等|的)")
 
 
 def _natural_cut(text: str, p: int) -> bool:
@@ -178,15 +178,17 @@ def split_sentence(text: str, ctx: HelperContext) -> tuple[str, ...]:
 # -- menu paths ---------------------------------------------------------------------------------
 
 _MENU_VERBS = "依次点击|依次选择|依次进入|点击|点选|选择|进入|打开|点开|找到"
-_ITEM = rf"[“\"「『]?(?:(?!{_MENU_VERBS})[{CJK}A-Za-z0-9]){{1,12}}[”\"」』]?"
+_ITEM = rf"[“\"「『]?(?:(?!{_MENU_VERBS})[{CJK}A-Za-z0-9/]){{1,12}}[”\"」』]?"
 _SEP = r"\s*(?:->|→|>|＞|»|-|－|—{1,2})\s*"
 MENU_RE = re.compile(rf"(?P<verb>{_MENU_VERBS})?(?P<items>{_ITEM}(?:{_SEP}{_ITEM})+)")
 _SEP_RE = re.compile(_SEP)
 _NOT_MENU_ITEM = re.compile(r"^(?:周[一二三四五六日天]|星期.|礼拜.|\d+[年月日号点时分]?|[A-Za-z]?\d+[A-Za-z]?)$")
-_VERB_SHORT = {"选择": "选", "点选": "选", "进入": "进", "依次进入": "进", "依次选择": "选", "打开": "打开", "找到": "找到"}
+# (verb for the first step, verb for the rest): 打开APP>办理 opens the app, then taps 办理
+_VERBS = {"选择": ("选", "选"), "点选": ("选", "选"), "依次选择": ("选", "选"), "进入": ("进", "点"), "依次进入": ("进", "进"),
+          "打开": ("打开", "点"), "找到": ("找到", "点")}
 
 
-def _menu_items(span: str) -> tuple[str, list[str]] | None:
+def _menu_items(span: str) -> tuple[tuple[str, str], list[str]] | None:
     m = MENU_RE.fullmatch(span.strip())
     if not m:
         return None
@@ -195,20 +197,34 @@ def _menu_items(span: str) -> tuple[str, list[str]] | None:
         return None
     if any(_NOT_MENU_ITEM.match(s.strip("“”\"「」『』")) for s in items) or not any(_CJK_RE.search(s) for s in items):
         return None
-    return _VERB_SHORT.get(m.group("verb") or "", "点"), items
+    return _VERBS.get(m.group("verb") or "", ("点", "点")), items
 
 
 def menu_path(text: str, ctx: HelperContext) -> tuple[str, ...]:
-    """``我的-设置-安全中心`` → 先点我的，再点设置，最后点安全中心."""
-    parsed = _menu_items(text)
-    if parsed is None:
-        return ()
-    verb, items = parsed
-    steps = [f"先{verb}{items[0]}", f"再{verb}{items[1]}"]
+    """``我的-设置-安全中心`` → 先点我的，再点设置，最后点安全中心 (text around the path stays)."""
+    for m in MENU_RE.finditer(text):
+        parsed = _menu_items(m.group())
+        if parsed is not None:
+            head, tail = text[:m.start()], text[m.end():]
+            (first, verb), items = parsed
+            k = items[0].rfind("点")
+            if not m.group("verb") and 0 <= k < len(items[0]) - 1:
+                # 登录后点我的-设置: the path starts after 点, which is the verb
+                head += items[0][:k]
+                items = [items[0][k + 1:], *items[1:]]
+            return tuple(head + option + tail for option in _menu_options((first, verb), items))
+    return ()
+
+
+def _menu_options(verbs: tuple[str, str], items: list[str]) -> tuple[str, ...]:
+    (first, verb) = verbs
+    steps = [f"先{first}{items[0]}", f"再{verb}{items[1]}"]
     for item in items[2:-1]:
         steps.append(f"然后{verb}{item}")
     if len(items) > 2:
         steps.append(f"最后{verb}{items[-1]}")
+    if first != verb:
+        return ("，".join(steps), f"先{first}{items[0]}，再依次{verb}{'、'.join(items[1:])}")
     return ("，".join(steps), f"依次{verb}{'、'.join(items)}")
 
 
@@ -315,7 +331,8 @@ def date(text: str, ctx: HelperContext) -> tuple[str, ...]:
     if year is None:
         return (short,)
     full = f"{int(year)}年{short}"
-    return (short, full) if int(year) == ctx.year else (full, short)
+    # another year's date keeps its year: without it the caller hears a different date
+    return (short, full) if int(year) == ctx.year else (full,)
 
 
 _PERIOD_WORDS = "凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间"
@@ -508,6 +525,8 @@ def _form_suggestions(text: str, ctx: HelperContext, blocked: list[tuple[int, in
             start, end = m.span()
             if start == end or _overlaps(start, end, taken) or _overlaps(start, end, blocked):
                 continue
+            if name == "amount" and not (m.group("pre") or m.group("unit")):
+                continue  # a bare number is no amount (it may be a telephone number)
             reps = run_helper(name, text[start:end], ctx)
             if reps and text[end:end + 1] in _CN_NUMERALS:
                 # 百分之五十 + 一次性 would be heard as 百分之五十一: keep them apart

@@ -1,0 +1,207 @@
+"""Structure helpers: spoken forms, splits, menus, lists, parentheses; wiring into detection."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kbtool.cli import main
+from kbtool.core.detect import Detector
+from kbtool.core.errors import KbInputError
+from kbtool.core.facts import verify
+from kbtool.core.speakable import HELPER_NAMES, HelperContext, run_helper, scan, split_sentence
+from kbtool.core.text import speakable_length
+from kbtool.services.packs import load_pack
+
+CTX = HelperContext(today=dt.date(2026, 6, 1))
+
+
+@pytest.mark.parametrize(
+    ("helper", "text", "first"),
+    [
+        ("date", "2026年3月16日", "3月16号"),
+        ("date", "2024年3月16日", "2024年3月16号"),
+        ("date", "2024-03-16", "2024年3月16号"),
+        ("date", "3月16日", "3月16号"),
+        ("time", "00:00至06:00", "凌晨0点到6点"),
+        ("time", "9:00至16:00", "上午9点到下午4点"),
+        ("time", "8:30-17:30", "早上8点半到下午5点半"),
+        ("time", "9:00-12:00", "上午9点到12点"),
+        ("time", "22:00", "晚上10点"),
+        ("percent", "1%", "百分之一"),
+        ("percent", "0.05%", "万分之五"),
+        ("percent", "18.25%", "百分之十八点二五"),
+        ("amount", "10000元", "1万元"),
+        ("amount", "¥1,000.00", "1000元"),
+        ("account_class", "II类", "二类"),
+        ("menu_path", "我的-设置-安全中心", "先点我的，再点设置，最后点安全中心"),
+        ("menu_path", "打开APP>办理>国际/港澳台>流量包", "先打开APP，再点办理，然后点国际/港澳台，最后点流量包"),
+        ("menu_path", "点击我的>转账>跨行转账>手机号转账", "先点我的，再点转账，然后点跨行转账，最后点手机号转账"),
+        ("menu_path", "选择设置→安全", "先选设置，再选安全"),
+        ("parentheses", "（含社保联名卡）", "，包括社保联名卡，"),
+        ("parentheses", "（如代发工资入账）", "，比如代发工资入账，"),
+        ("parentheses", "（以下简称“本行”）", ""),
+    ],
+)
+def test_helpers_give_the_spoken_form_first(helper, text, first):
+    got = run_helper(helper, text, CTX)
+    assert got and got[0] == first, got
+
+
+@pytest.mark.parametrize(
+    ("helper", "text"),
+    [("menu_path", "2024-03-16"), ("menu_path", "010-12345678"), ("menu_path", "周一-周五"), ("parentheses", "（一）"),
+     ("date", "3月16号"), ("amount", "2000元"), ("split_sentence", "短句，不用拆。")],
+)
+def test_helpers_offer_nothing_when_there_is_nothing_to_improve(helper, text):
+    assert run_helper(helper, text, CTX) == ()
+
+
+def test_numbered_lists_become_spoken_points():
+    got = run_helper("numbered_list", "1. 身份证。\n2. 银行卡；\n3. 手机", CTX)
+    assert got[0] == "有三点：\n第一，身份证；\n第二，银行卡；\n第三，手机。"
+    assert run_helper("numbered_list", "1. 甲\n2. 乙", CTX)[0].startswith("有两点：")
+    assert run_helper("numbered_list", "材料包括（1）身份证；（2）银行卡", CTX) == ("材料包括：第一，身份证；第二，银行卡。",)
+    assert run_helper("numbered_list", "1. 甲\n3. 乙", CTX) == ()  # not a sequence
+
+
+def test_digits_are_read_one_by_one_only_where_the_pack_says_so():
+    on = HelperContext(read_digits=5)
+    assert run_helper("digits", "10086", on) == ("幺零零八六",)
+    assert run_helper("digits", "400-820-8820", on) == ("四零零，八二零，八八二零",)
+    assert [s.helper for s in scan("请拨打400-820-8820咨询", on)] == ["digits"]
+    assert not [s for s in scan("请拨打400-820-8820咨询", CTX) if s.helper == "digits"]
+    assert not [s for s in scan("请拨打1008咨询", on) if s.helper == "digits"]  # shorter than the setting
+
+
+def test_a_long_sentence_is_split_at_natural_clause_boundaries():
+    sentence = (
+        "根据相关规定，客户通过手机银行或网上银行办理临时挂失，有效期为十五个自然日，"
+        "临时挂失期间该卡所有非柜面交易均暂停，如需恢复请前往网点办理解挂"
+    )
+    first = split_sentence(sentence, CTX)[0]
+    assert not first.startswith("根据相关规定。")  # 根据… leans on what follows
+    pieces = [p for p in first.split("。") if p]
+    assert len(pieces) >= 2
+    assert all(speakable_length(p) <= 30 for p in pieces[1:])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["客户", "办理", "挂失", "网点", "手机银行", "，", "；", "、", "“", "”", "（", "）"]),
+                min_size=5, max_size=60))
+def test_a_split_changes_only_clause_punctuation(parts):
+    sentence = "".join(parts)
+    for option in split_sentence(sentence, HelperContext(sentence_max_chars=8)):
+        assert len(option) == len(sentence)
+        for a, b in zip(sentence, option, strict=True):
+            assert a == b or (a in "，；" and b == "。")
+
+
+dates = st.builds(lambda y, m, d: f"{y}年{m}月{d}日", st.sampled_from([2024, 2026]), st.integers(1, 12), st.integers(1, 28))
+times = st.builds(lambda a, b, m: f"{a}:{m:02d}至{b}:00", st.integers(0, 11), st.integers(12, 23), st.sampled_from([0, 30]))
+amounts = st.builds(lambda n: f"{n}元", st.sampled_from([2000, 10000, 15000, 50000, 200000, 1000000]))
+percents = st.builds(lambda n: f"{n}%", st.sampled_from(["1", "0.05", "0.5", "3.5", "18.25", "10"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(dates, times, amounts, percents))
+def test_every_spoken_form_a_helper_offers_keeps_the_fact(written):
+    sentence = f"请注意：{written}。"
+    for sug in scan(sentence, CTX):
+        for option in sug.replacements:
+            spoken = sentence[:sug.start] + option + sentence[sug.end:]
+            result = verify(sentence, spoken, today=CTX.today)
+            assert result.ok, (written, option, [c.to_dict() for c in result.problems()])
+
+
+def test_scan_leaves_protected_terms_and_skipped_spans_alone():
+    text = "II类账户和II类的区别，见（附表）。"
+    ctx = HelperContext(protected=("II类账户",))
+    spans = [(s.start, s.end) for s in scan(text, ctx)]
+    assert (0, 3) not in spans and any(text[a:b] == "II类" for a, b in spans)
+    assert not [s for s in scan(text, ctx, skip=[(0, len(text))])]
+
+
+# -- wiring into the style pack and the detector -------------------------------------------------
+
+PACK = """\
+name: helpers
+rules:
+  - id: structure.menu
+    level: suggestion
+    category: structure
+    message: 菜单路径念出来是“杠”
+    pattern: '(?:[\\u4e00-\\u9fff]{1,8}-){1,5}[\\u4e00-\\u9fff]{1,8}'
+    helper: menu_path
+    examples: [{before: 点我的-设置-安全中心}]
+  - id: structure.long
+    level: suggestion
+    category: structure
+    message: 一口气说不完
+    builtin: long_sentence
+    helper: split_sentence
+    examples: [{before: 一二三四五六七八九十一二三四五六七八九十，一二三四五六七八九十一二三四五六七八九十。}]
+"""
+
+
+def test_a_rule_with_a_helper_gets_its_suggestions_from_the_helper(tmp_path):
+    path = tmp_path / "helpers.yml"
+    path.write_text(PACK, encoding="utf-8")
+    detector = Detector(load_pack(str(path)))
+    findings = detector.check("点我的-设置-安全中心。")
+    menu = [f for f in findings if f.rule == "structure.menu"]
+    assert menu and menu[0].suggestions[0] == "先点我的，再点设置，最后点安全中心"
+    assert not menu[0].safe
+    long = [f for f in detector.check("甲" * 20 + "，" + "乙" * 20 + "。") if f.rule == "structure.long"]
+    assert long and long[0].suggestions == ("甲" * 20 + "。" + "乙" * 20,)
+
+
+def test_an_unknown_helper_is_a_pack_error_naming_the_rule(tmp_path):
+    path = tmp_path / "bad.yml"
+    path.write_text(PACK.replace("helper: menu_path", "helper: menu_paths"), encoding="utf-8")
+    with pytest.raises(KbInputError) as exc:
+        load_pack(str(path))
+    assert "structure.menu" in str(exc.value) and "menu_paths" in str(exc.value)
+    assert "menu_path" in HELPER_NAMES
+
+
+# -- kbtool rewrite / kbtool verify ---------------------------------------------------------------
+
+def write_article(tmp_path, body):
+    path = tmp_path / "a.md"
+    path.write_text(f"---\nid: sample\ntitle: 样例\nkind: article\ncategory: 测试\n---\n{body}", encoding="utf-8")
+    return path
+
+
+def test_rewrite_prints_a_draft_with_metrics_and_a_clean_fact_check(tmp_path, capsys):
+    path = write_article(tmp_path, "营业时间为9:00至16:00，手续费率为0.05%，请于2026年3月16日前办理。\n")
+    code = main(["rewrite", str(path), "--format", "json", "--today", "2026-06-01"])
+    data = json.loads(capsys.readouterr().out)
+    assert "上午9点到下午4点" in data["draft"] and "万分之五" in data["draft"] and "3月16号" in data["draft"]
+    assert data["facts"]["ok"] and code == 0
+    assert set(data["metrics"]) >= {"before", "after", "readiness_gain", "seconds_saved"}
+
+
+def test_rewrite_of_an_unknown_id_is_a_one_line_error(tmp_path, capsys):
+    assert main(["rewrite", "no-such-article", "--kb", str(tmp_path)]) == 2
+    assert "no-such-article" in capsys.readouterr().err
+
+
+def test_verify_exits_0_when_kept_1_when_changed_2_on_bad_input(tmp_path, capsys):
+    original = tmp_path / "o.txt"
+    original.write_text("日累计不超过1万元，请致电95588。", encoding="utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text("每天最多一万块，有问题打九五五八八。", encoding="utf-8")
+    bad = tmp_path / "bad.txt"
+    bad.write_text("每天最多一千块，有问题打九五五八八。", encoding="utf-8")
+    assert main(["verify", str(original), str(good)]) == 0
+    assert main(["verify", str(original), str(bad), "--format", "json"]) == 1
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    changed = [f for f in data["facts"] if f["status"] == "changed"]
+    assert changed[0]["text"] == "1万元" and changed[0]["line"] == 1 and changed[0]["spoken"]["text"] == "一千块"
+    assert main(["verify", str(original), str(tmp_path / "missing.txt")]) == 2

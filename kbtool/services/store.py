@@ -22,6 +22,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 from kbtool.core.article import Article
 from kbtool.core.errors import InputProblem, KbInputError
 from kbtool.services.kb import ARTICLE_SUFFIXES, read_article
@@ -468,6 +473,12 @@ class Store:
         self.kb_dir = kb_dir
         self._lock = threading.RLock()
         self._config_cache: tuple[tuple[str, int, int], dict[str, object]] | None = None
+        self._queue_fd: int | None = None
+        if fcntl is not None and str(db_path) != ":memory:" and not os.environ.get("KBTOOL_NO_WRITER_QUEUE"):
+            try:
+                self._queue_fd = os.open(f"{db_path}-writers", os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError:  # read-only folder: reading still works, SQLite still locks writes
+                self._queue_fd = None
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -494,10 +505,10 @@ class Store:
             store._configure()
             store._migrate()
         except sqlite3.DatabaseError as exc:
-            conn.close()
+            store.close()
             raise StoreError(str(path), f"数据库无法使用：{exc}") from None
         except BaseException:
-            conn.close()
+            store.close()
             raise
         return store
 
@@ -549,6 +560,9 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self.conn.close()
+            if self._queue_fd is not None:
+                os.close(self._queue_fd)
+                self._queue_fd = None
 
     def __enter__(self) -> Store:
         return self
@@ -563,7 +577,7 @@ class Store:
         """One write transaction. SQLite: BEGIN IMMEDIATE takes the write lock before the first
         read, so read-check-write sequences (optimistic locking) cannot interleave across
         processes (a server backend: BEGIN + SELECT ... FOR UPDATE)."""
-        with self._lock:
+        with self._lock, self._writer_queue():
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
@@ -571,6 +585,24 @@ class Store:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+
+    @contextmanager
+    def _writer_queue(self) -> Iterator[None]:
+        """SQLite: writers of this store wait on an OS file lock before BEGIN IMMEDIATE.
+
+        SQLite's own busy handler polls with sleeps growing to 100 ms, so under contention a
+        waiting writer keeps missing the moments the lock is free; a blocking flock wakes the next
+        writer at once. The kernel drops the lock when a process dies (kill -9 included). Where
+        there is no fcntl (Windows) SQLite's busy timeout alone applies.
+        """
+        if self._queue_fd is None:
+            yield
+            return
+        fcntl.flock(self._queue_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._queue_fd, fcntl.LOCK_UN)
 
     def _meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -635,6 +667,9 @@ class Store:
         files = scan_files(kb)
         signature = files_signature(files)
         today = dt.date.today()
+        from kbtool.services.querylog import purge_for  # search-log retention runs with every sync
+
+        purge_for(self)
         with self._lock:
             known = {row[0]: (row[1], row[2], row[3], row[4]) for row in self.conn.execute(
                 "SELECT path, size, mtime_ns, article_id, problem FROM files")}
@@ -710,9 +745,6 @@ class Store:
             report.expired = self._expired(today)
         for items in (report.new, report.changed, report.deleted, report.restored, report.stale):
             items.sort()
-        from kbtool.services.querylog import purge_for  # search-log retention runs with every sync
-
-        purge_for(self)
         return report
 
     def _expired(self, today: dt.date) -> list[str]:

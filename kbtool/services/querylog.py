@@ -356,6 +356,10 @@ class QueryLog:
         days = days if days is not None else self.settings().retention_days
         now = dt.datetime.combine(today, dt.time(), dt.UTC) if today else dt.datetime.now(dt.UTC)
         cutoff = (now - dt.timedelta(days=days)).isoformat(timespec="microseconds")
+        with self._lock:
+            # A read first: most syncs have nothing to purge and then take no write lock at all.
+            if not self.conn.execute("SELECT 1 FROM querylog_searches WHERE at < ? LIMIT 1", (cutoff,)).fetchone():
+                return 0
         with self._write() as conn:
             conn.execute("DELETE FROM querylog_opens WHERE search_id IN (SELECT id FROM querylog_searches WHERE at < ?)", (cutoff,))
             cur = conn.execute("DELETE FROM querylog_searches WHERE at < ?", (cutoff,))

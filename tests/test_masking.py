@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from kbtool.core.masking import MASK, mask
 
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
 CARD = "6222021234567890123"
 PHONE = "13800138000"
 ID_NUMBER = "11010519491231002X"
@@ -104,3 +106,10 @@ def test_no_digit_of_a_long_number_survives(digits, seps, full, before, after):
         typed = typed.translate(_FULL)
     out = mask(before + typed + after, PACK)
     assert digits_of(out) == ""
+
+
+def test_masking_patterns_read_from_pack_files_equal_the_loaded_pack(default_pack):
+    from kbtool.services.querylog import masking_patterns
+
+    assert masking_patterns(str(ROOT / "styles" / "default")) == default_pack.masking
+    assert default_pack.masking  # the default pack does mask

@@ -324,3 +324,41 @@ def test_cli_dupes_lists_both_ids_with_lines(tmp_path, capsys):
     code, out, _ = run(capsys, "questions", "dupes", "--kb", str(kb), "--format", "json", "--db", str(tmp_path / "none.db"))
     data = json.loads(out)
     assert data["duplicates"][0]["ids"] == ["atm", "b"]
+
+
+def test_cli_search_logs_masked_query_and_opened_answer(tmp_path, kb, capsys):
+    common = ["--kb", str(kb), "--db", str(tmp_path / "s.db")]
+    code, out, err = run(capsys, "search", "卡号6222021234567890123被机器吃了", "--format", "json", *common,
+                         "--user", "carl", "--opened", "atm")
+    assert code == 0 and isinstance(json.loads(out), list)
+    assert "已记录" in err
+    code, out, err = run(capsys, "search", "卡被吞了咋办", *common, "--user", "dana")
+    assert code == 0
+    search_id = int(err.split("查询编号 ")[1].split("（")[0])
+    code, _, err = run(capsys, "opened", str(search_id), "atm", *common, "--user", "dana")
+    assert code == 0
+    with Store.open(tmp_path / "s.db", kb_dir=kb) as s, QueryLog(s) as q:
+        rows = q.searches()
+    assert [(r["query"], r["user"], [o["id"] for o in r["opened"]]) for r in rows] == [
+        ("卡被吞了咋办", "dana", ["atm"]), ("卡号***被机器吃了", "carl", ["atm"])]
+    assert "6222" not in all_text(tmp_path / "s.db")
+    code, _, err = run(capsys, "search", "卡", *common, "--opened", "nope")
+    assert code == 2 and "nope" in err and "Traceback" not in err
+
+
+def test_search_ranks_by_an_approved_learned_question_and_says_so(tmp_path, kb, capsys):
+    common = ["--kb", str(kb), "--db", str(tmp_path / "s.db")]
+    query = "机器把卡叼走了"
+    for _ in range(2):
+        run(capsys, "search", query, *common, "--user", "carl", "--opened", "atm")
+    _, out, _ = run(capsys, "questions", "suggest", "--format", "json", *common)
+    item = json.loads(out)["suggestions"][0]
+    assert (item["article_id"], item["question"], item["count"]) == ("atm", query, 2)
+    run(capsys, "questions", "accept", item["id"], *common, "--user", "alice")
+    with Store.open(tmp_path / "s.db", kb_dir=kb) as s:
+        s.submit("atm", user="alice")
+        s.approve("atm", user="bob", override_facts="只加了问法")
+    _, out, _ = run(capsys, "search", "机器把我的卡叼走了", "--format", "json", *common, "--user", "carl")
+    top = json.loads(out)[0]
+    assert top["id"] == "atm"
+    assert {"kind": "question", "matched": query} in [{k: w[k] for k in ("kind", "matched")} for w in top["why"]]

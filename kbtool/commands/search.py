@@ -1,6 +1,6 @@
 """``kbtool search``: the agent's search, from the caller's own words.
 
-    kbtool search QUERY [--limit N] [--format json] [--all]
+    kbtool search QUERY [--limit N] [--format json] [--all] [--opened ID]
 
 The first search in a repository just works: the store is created and synced from kb/ when it
 is missing or out of date, and the search index is refreshed when the store changed (both are
@@ -20,12 +20,30 @@ DEFAULT_LIMIT = 5
 
 
 def _listeners(store: Any, args: argparse.Namespace) -> list[Callable[[Any], None]]:
-    """Who hears about each search (``SearchResponse``: query, shown ids, results).
+    """Who hears about each search (``SearchResponse``: query, shown ids, results): the search
+    log (masked query, ids shown, ``--opened ID``)."""
+    from kbtool.services.querylog import QueryLog, SearchLogger, masking_patterns
 
-    The seam for the search log (issue 9): a listener that masks and logs the query, and records
-    ``--opened ID``, goes here. Nothing listens yet.
-    """
-    return []
+    if args.opened:
+        store.article(args.opened)  # an unknown id is a one-line error before searching
+    log = QueryLog(store, masking_patterns(args.style))
+    return [SearchLogger(log, user=args.user, source="cli", opened=args.opened, action="copy" if args.copied else "open")]
+
+
+def _logged(listeners: list[Callable[[Any], None]]) -> None:
+    """Say where the search went in the log (stderr), and close the log."""
+    from kbtool.services.querylog import SearchLogger
+
+    for logger in listeners:
+        if not isinstance(logger, SearchLogger):
+            continue
+        logger.log.close()
+        if logger.error:
+            print(f"kbtool: 查询日志未记录：{logger.error}", file=sys.stderr)
+        elif logger.last_id is not None and logger.opened:
+            print(f"已记录：查询 {logger.last_id} → {logger.opened}", file=sys.stderr)
+        elif logger.last_id is not None:
+            print(f"查询编号 {logger.last_id}（打开答案后记录：kbtool opened {logger.last_id} ID）", file=sys.stderr)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -47,9 +65,11 @@ def cmd_search(args: argparse.Namespace) -> int:
             report = store.sync(kb_dir)
             for problem in report.problems:
                 print(f"kbtool: {problem}", file=sys.stderr)
-        index = open_index(store, kb_dir, args.style, _listeners(store, args))
+        listeners = _listeners(store, args)
+        index = open_index(store, kb_dir, args.style, listeners)
         index.refresh()
         response = index.search(query, limit=args.limit, include_expired=args.all)
+        _logged(listeners)
     finally:
         store.close()
     if args.format == "json":
@@ -93,6 +113,9 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     p.add_argument("--limit", type=int, default=DEFAULT_LIMIT, metavar="N", help=f"results to show (default {DEFAULT_LIMIT})")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--all", action="store_true", help="include expired announcements")
+    p.add_argument("--opened", metavar="ID", help="the answer the agent opened from this search (recorded in the search log)")
+    p.add_argument("--copied", action="store_true", help="with --opened: the answer was copied rather than opened")
+    p.add_argument("--user", help="agent name for the search log (default: $KBTOOL_USER or the operating-system user)")
     p.add_argument("--kb", default="kb", metavar="DIR", help="knowledge-base folder (default: ./kb)")
     p.add_argument("--db", metavar="FILE", help="store database (default: $KBTOOL_DB or KB/.kbtool/kbtool.db)")
     common(p)

@@ -24,10 +24,13 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from kbtool.core import questions as qcore
 from kbtool.core.masking import MASK, mask
@@ -667,7 +670,8 @@ class LearnedAnswers:
 
     def answers(self, include_expired: bool = True) -> list[Any]:
         docs = list(self.inner.answers(include_expired=include_expired))
-        with self.store._lock:
+        # The store's connection is shared with the index: take the store's lock like its own reads.
+        with getattr(self.store, "_lock", nullcontext()):
             learned = learned_questions(self.store)
         if not learned:
             return docs
@@ -698,6 +702,42 @@ class SearchLogger:
         except (StoreError, sqlite3.Error) as exc:
             self.last_id = None
             self.error = str(exc)
+
+
+@lru_cache(maxsize=16)
+def masking_patterns(style: str | None = None) -> tuple[re.Pattern[str], ...]:
+    """The ``masking`` patterns of style pack ``style`` (and the packs it extends), read from the
+    pack files alone: ``load_pack`` parses every rule (about a second), which a command-line
+    search should not pay just to mask its query."""
+    from kbtool.core.article import decode
+    from kbtool.services.packs import DEFAULT_PACK, PACK_FILE, resolve
+
+    out: list[re.Pattern[str]] = []
+
+    def visit(spec: str, base: Path | None, seen: tuple[Path, ...]) -> None:
+        where = resolve(spec, base=base).resolve()
+        if where in seen:
+            return  # a cycle: load_pack reports it; masking just stops
+        path = where / PACK_FILE if where.is_dir() else where
+        try:
+            text, _ = decode(path.read_bytes(), str(path))
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        except (OSError, yaml.YAMLError, StoreError) as exc:
+            raise QueryLogError(str(path), f"无法读取规则包的 masking：{exc}") from None
+        if not isinstance(data, dict):
+            return
+        for parent in data.get("extends") or []:
+            visit(str(parent), where if where.is_dir() else where.parent, (*seen, where))
+        for pattern in data.get("masking") or []:
+            try:
+                compiled = re.compile(str(pattern))
+            except re.error as exc:
+                raise QueryLogError(str(path), f"masking 正则无效 {pattern!r}：{exc}") from None
+            if compiled not in out:
+                out.append(compiled)
+
+    visit(style or DEFAULT_PACK, None, ())
+    return tuple(out)
 
 
 def _require(store: Store, who: str, roles: tuple[str, ...], action: str, where: str) -> None:

@@ -821,4 +821,6 @@ def open_index(store: object, kb_dir: Path, style: str | None = None,
     synonyms and the style pack's formal <-> spoken pairs."""
     conn = store.conn  # type: ignore[attr-defined]
     synonyms = load_synonyms(kb_dir) + pack_synonyms(conn, style)
-    return SearchIndex(conn, store, synonyms, listeners)  # type: ignore[arg-type]
+    from kbtool.services.querylog import LearnedAnswers  # questions approved from the search log
+
+    return SearchIndex(conn, LearnedAnswers(store), synonyms, listeners)  # type: ignore[arg-type]

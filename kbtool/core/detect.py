@@ -19,10 +19,11 @@ import ahocorasick_rs
 import opencc
 from rapidfuzz.distance import LCSseq
 
+from kbtool.core.anchors import first_chars
 from kbtool.core.findings import Finding
 from kbtool.core.segment import Segmenter, segmenter_for
 from kbtool.core.speakable import HelperContext, run_helper
-from kbtool.core.stylepack import LEVEL_RANK, Pack
+from kbtool.core.stylepack import LEVEL_RANK, Pack, Rule
 from kbtool.core.text import normalize, sentence_spans, speakable_length, to_simplified
 
 _S2T = opencc.OpenCC("s2t")
@@ -39,6 +40,11 @@ class _Candidate:
     score: float
 
 
+# Filler for skipped regions: not a space (patterns with \s* would run across it), not a
+# letter, digit, CJK character or punctuation, so nothing can match or join through it.
+_MASK = "\ufffc"
+
+
 def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
     """Blank out ``spans`` (keeping newlines) so offsets stay valid but nothing matches there."""
     parts: list[str] = []
@@ -48,7 +54,7 @@ def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
         if end <= start:
             continue
         parts.append(text[pos:start])
-        parts.append(re.sub(r"[^\n]", " ", text[start:end]))
+        parts.append(re.sub(r"[^\n]", _MASK, text[start:end]))
         pos = end
     parts.append(text[pos:])
     return "".join(parts)
@@ -81,6 +87,7 @@ class Detector:
         self._pattern_rules: list[int] = []
         self._sentence_rules: list[int] = []
         self._fuzzy: list[tuple[int, str]] = []
+        self._anchors: dict[int, frozenset[str] | None] = {}
         for i, rule in enumerate(self.rules):
             if rule.kind == "phrase":
                 for phrase in rule.phrases:
@@ -93,8 +100,12 @@ class Detector:
                     self._phrase_rules[normalize(phrase)]
             elif rule.kind == "pattern":
                 self._pattern_rules.append(i)
+                assert rule.regex is not None
+                self._anchors[i] = first_chars(rule.regex)
             else:
                 self._sentence_rules.append(i)
+        anchor_chars = sorted({ch for chars in self._anchors.values() if chars for ch in chars})
+        self._anchor_re = re.compile("[" + "".join(re.escape(ch) for ch in anchor_chars) + "]") if anchor_chars else None
         self._protected = sorted({normalize(p) for p in pack.protected})
         patterns = list(self._phrase_rules) + self._protected
         self._n_phrases = len(self._phrase_rules)
@@ -112,6 +123,12 @@ class Detector:
             for gram in grams:
                 self._bigrams[gram].append(j)
             self._fuzzy_need.append(max(2, (len(grams) + 1) // 2))
+        self._gram_list = list(self._bigrams)
+        self._gram_ac = (
+            ahocorasick_rs.AhoCorasick(self._gram_list, matchkind=ahocorasick_rs.MATCHKIND_STANDARD)
+            if self._gram_list
+            else None
+        )
 
     # -- public -------------------------------------------------------------------------------
 
@@ -141,10 +158,14 @@ class Detector:
             if self._repeat_rules and bounds[start]:  # 请 heads 请稍等: a word start is enough
                 repeat_hits[phrase].append(start)
         blocks: list[_Candidate] = []
+        at: dict[str, list[int]] = defaultdict(list)
+        if self._anchor_re is not None:
+            for m in self._anchor_re.finditer(norm):
+                at[m.group()].append(m.start())
         for i in self._pattern_rules:
             rule = self.rules[i]
             assert rule.regex is not None
-            for m in rule.regex.finditer(norm):
+            for m in _matches(rule.regex, norm, self._anchors[i], at):
                 start, end = m.span()
                 if start == end or not _on_boundary(rule, bounds, start, end):
                     continue
@@ -158,37 +179,35 @@ class Detector:
         spans = self._sentence_candidates(norm, sentences, repeat_hits, protected)
         candidates += [c for c in spans if self.rules[c.rule_index].kind == "repetition"]
         blocks += [c for c in spans if self.rules[c.rule_index].kind != "repetition"]
-        words = self._resolve([c for c in candidates if self._spares_protected(c, protected, text)])
-        sentence_level = self._resolve([c for c in blocks if self._spares_protected(c, protected, text)])
+        protected.sort()
+        guard = _ProtectedSpans(protected, text)
+        words = self._resolve([c for c in candidates if guard.spares(c, self.rules[c.rule_index])])
+        sentence_level = self._resolve([c for c in blocks if guard.spares(c, self.rules[c.rule_index])])
         return self._to_findings(text, norm, words, "word") + self._to_findings(text, norm, sentence_level, "sentence")
-
-    def _spares_protected(self, cand: _Candidate, protected: list[tuple[int, int]], text: str) -> bool:
-        """A match may not cut into a protected term, nor replace one: it may only carry it
-        through unchanged (a capture such as 凡持信用卡的客户均… → 只要是持信用卡的客户都…)."""
-        rule = self.rules[cand.rule_index]
-        for s, e in protected:
-            if not (s < cand.end and cand.start < e):
-                continue
-            if not (cand.start <= s and e <= cand.end):
-                return False
-            if rule.replace and not all(text[s:e] in sug for sug in cand.suggestions):
-                return False
-        return True
 
     # -- passes -------------------------------------------------------------------------------
 
     def _fuzzy_candidates(self, norm: str, sentences: list[tuple[int, int]], bounds: bytearray) -> list[_Candidate]:
         out: list[_Candidate] = []
-        index = self._bigrams
-        for s_start, s_end in sentences:
+        assert self._gram_ac is not None
+        # All bigram hits in one Aho-Corasick pass, then grouped by sentence.
+        hits = self._gram_ac.find_matches_as_indexes(norm, overlapping=True)
+        starts = [s for s, _ in sentences]
+        by_sentence: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for gram_index, pos, _ in hits:
+            k = bisect.bisect_right(starts, pos) - 1
+            if k >= 0 and pos + 2 <= sentences[k][1]:
+                by_sentence[k].append((gram_index, pos))
+        for k, sentence_hits in by_sentence.items():
+            s_start, s_end = sentences[k]
             counts: dict[int, list[int]] = {}
-            for k in range(s_start, s_end - 1):
-                entries = index.get(norm[k:k + 2])
-                if entries:
-                    for j in entries:
-                        counts.setdefault(j, []).append(k)
+            grams: dict[int, set[int]] = {}
+            for gram_index, pos in sentence_hits:
+                for j in self._bigrams[self._gram_list[gram_index]]:
+                    counts.setdefault(j, []).append(pos)
+                    grams.setdefault(j, set()).add(gram_index)
             for j, positions in counts.items():
-                if len(positions) < self._fuzzy_need[j]:
+                if len(grams[j]) < self._fuzzy_need[j]:
                     continue
                 rule_index, phrase = self._fuzzy[j]
                 if phrase in norm[s_start:s_end]:
@@ -267,7 +286,7 @@ class Detector:
             original = text[c.start:c.end]
             suggestions = c.suggestions
             if rule.helper and not rule.replace:
-                suggestions = run_helper(rule.helper, original, self.helper_context)
+                suggestions = run_helper(rule.helper, original, self.helper_context.at(text, c.start, c.end))
             elif suggestions and to_simplified(original) != original:
                 # Traditional source: answer in traditional too.
                 suggestions = tuple(_S2T.convert(s) for s in suggestions)
@@ -295,6 +314,53 @@ def _on_boundary(rule: Rule, bounds: bytearray, start: int, end: int) -> bool:
     return True
 
 
+def _matches(
+    regex: re.Pattern[str], norm: str, anchors: frozenset[str] | None, at: dict[str, list[int]]
+) -> Iterable[re.Match[str]]:
+    """``regex.finditer(norm)``, but tried only where a match can start when that is known."""
+    if anchors is None:
+        yield from regex.finditer(norm)
+        return
+    lists = [at[ch] for ch in anchors if ch in at]
+    if not lists:
+        return
+    positions = lists[0] if len(lists) == 1 else sorted(p for lst in lists for p in lst)
+    last_end = 0
+    for pos in positions:
+        if pos < last_end:
+            continue
+        m = regex.match(norm, pos)
+        if m:
+            last_end = max(m.end(), pos + 1)
+            yield m
+
+
+class _ProtectedSpans:
+    """Protected-term occurrences, sorted, for quick overlap questions."""
+
+    def __init__(self, spans: list[tuple[int, int]], text: str) -> None:
+        self.spans = spans
+        self.starts = [s for s, _ in spans]
+        self.longest = max((e - s for s, e in spans), default=0)
+        self.text = text
+
+    def spares(self, cand: _Candidate, rule: Rule) -> bool:
+        """A match may not cut into a protected term, nor replace one: it may only carry it
+        through unchanged (a capture such as 凡持信用卡的客户均… → 只要是持信用卡的客户都…)."""
+        if not self.spans:
+            return True
+        lo = bisect.bisect_left(self.starts, cand.start - self.longest)
+        hi = bisect.bisect_left(self.starts, cand.end)
+        for s, e in self.spans[lo:hi]:
+            if e <= cand.start:
+                continue
+            if not (cand.start <= s and e <= cand.end):
+                return False
+            if rule.replace and not all(self.text[s:e] in sug for sug in cand.suggestions):
+                return False
+        return True
+
+
 def _touches(start: int, end: int, spans: list[tuple[int, int]], inside_ok: bool = False) -> bool:
     for s, e in spans:
         if s < end and start < e:
@@ -304,27 +370,33 @@ def _touches(start: int, end: int, spans: list[tuple[int, int]], inside_ok: bool
     return False
 
 
+_PUNCT_TABLE = str.maketrans("", "", "".join(_PUNCT))
+
+
 def _align(phrase: str, norm: str, positions: list[int], bounds: bytearray) -> tuple[int, int, float] | None:
     """Best window around the shared bigrams; score = coverage, discounted for insertions.
 
     ``partial_ratio`` would compare a window of the phrase's own length, so one inserted
     character already costs ~17 points on a six-character phrase; here an inserted character
     costs a quarter of a missing one, and punctuation costs nothing. Windows start and end on
-    word boundaries, up to two characters outside the shared bigrams (a changed first or last
-    character).
+    word boundaries at characters of the phrase (trimming anything else only raises the
+    score), up to two characters outside the shared bigrams (a changed first character).
     """
     n = len(phrase)
+    chars = set(phrase)
     max_span = 2 * n + 4
     min_len = -(-3 * n // 4)
     lo, hi = max(0, positions[0] - 2), min(len(norm), positions[0] + max_span)
+    starts = [k for k in range(lo, positions[-1] + 1) if bounds[k] and norm[k] in chars]
+    ends = [k for k in range(lo + min_len, hi + 1) if bounds[k] and norm[k - 1] in chars]
     best: tuple[int, int, float] | None = None
-    for start in range(lo, positions[-1] + 1):
-        if not bounds[start] or norm[start] in _PUNCT or norm[start].isspace():
-            continue
-        for end in range(start + min_len, min(hi, start + max_span) + 1):
-            if not bounds[end] or norm[end - 1] in _PUNCT or norm[end - 1].isspace():
+    for start in starts:
+        for end in ends:
+            if end - start < min_len:
                 continue
-            window = "".join(ch for ch in norm[start:end] if ch not in _PUNCT)
+            if end - start > max_span:
+                break
+            window = norm[start:end].translate(_PUNCT_TABLE)
             lcs = LCSseq.similarity(phrase, window)
             if lcs < 0.75 * n:
                 continue

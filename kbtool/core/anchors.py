@@ -1,0 +1,90 @@
+"""Anchor characters of a regex: the characters every match must start with.
+
+Most guarded patterns start with a lookbehind (``(?<![对由])于``), which stops ``re`` from
+scanning for a literal prefix, so it tries every position of the text. Knowing that every
+match starts with 于 lets the engine try only the positions where 于 occurs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+try:  # Python 3.11+: the parser is private, so any surprise means "no anchors"
+    from re import _constants as _c  # type: ignore[attr-defined]
+    from re import _parser as _p  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    _p = _c = None
+
+_MAX_ANCHORS = 64
+
+
+def first_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """The set of characters a match can start with, or None when it cannot be told."""
+    if _p is None or pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        parsed = _p.parse(pattern.pattern, pattern.flags)
+    except Exception:  # an exotic pattern just runs unanchored
+        return None
+    chars = _first(list(parsed))
+    if chars is None or not chars or len(chars) > _MAX_ANCHORS:
+        return None
+    return frozenset(chars)
+
+
+def _zero_width(items: list[Any]) -> bool:
+    for op, av in items:
+        if op in (_c.ASSERT, _c.ASSERT_NOT, _c.AT):
+            continue
+        if op is _c.SUBPATTERN and _zero_width(list(av[-1])):
+            continue
+        if op is _c.BRANCH and all(_zero_width(list(b)) for b in av[1]):
+            continue
+        return False
+    return True
+
+
+def _first(items: list[Any]) -> set[str] | None:
+    """First characters of a sequence; an optional element adds its own and looks further."""
+    out: set[str] = set()
+    for op, av in items:
+        if _zero_width([(op, av)]):
+            continue  # lookarounds and anchors: look at what comes next
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+            low, _high, body = av
+            sub = _first(list(body))
+            if sub is None:
+                return None
+            out |= sub
+            if low == 0:
+                continue
+            return out
+        sub = _first_of(op, av)
+        if sub is None:
+            return None
+        return out | sub
+    return None  # may match the empty string or only zero-width: no anchor
+
+
+def _first_of(op: Any, av: Any) -> set[str] | None:
+    if op is _c.LITERAL:
+        return {chr(av)}
+    if op is _c.IN:
+        out: set[str] = set()
+        for sub_op, sub_av in av:
+            if sub_op is not _c.LITERAL:
+                return None  # ranges, categories, negation: too wide
+            out.add(chr(sub_av))
+        return out
+    if op is _c.SUBPATTERN:
+        return _first(list(av[-1]))
+    if op is _c.BRANCH:
+        out = set()
+        for branch in av[1]:
+            sub = _first(list(branch))
+            if sub is None:
+                return None
+            out |= sub
+        return out
+    return None

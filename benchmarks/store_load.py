@@ -152,7 +152,13 @@ def main() -> int:
     ap.add_argument("--writers", type=int, default=4)
     ap.add_argument("--readers", type=int, default=20)
     ap.add_argument("--dir", help="work here instead of a temporary folder (kept afterwards)")
+    ap.add_argument("--no-writer-queue", action="store_true",
+                    help="leave write contention to SQLite's busy handler alone (for comparison)")
     args = ap.parse_args()
+    if args.no_writer_queue:
+        import os
+
+        os.environ["KBTOOL_NO_WRITER_QUEUE"] = "1"  # inherited by the worker processes
 
     work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="kbtool-store-load-"))
     kb, db = work / "kb", work / "store.db"

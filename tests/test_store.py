@@ -290,3 +290,14 @@ def test_decisions_blob_is_stored_as_given(team_store: Store) -> None:
     assert s.revision("card", rev.number).decisions == blob
     with pytest.raises(StoreError, match="JSON"):
         s.save("card", SPOKEN, base_revision=1, user="alice", decisions="{not json")
+
+
+def test_a_failing_write_is_one_clear_line_and_changes_nothing(team_store: Store) -> None:
+    s = team_store
+    s.conn.execute("PRAGMA query_only = 1")  # stands in for a read-only or full disk
+    with pytest.raises(StoreError, match="数据库写入失败，没有保存任何改动") as err:
+        s.save("card", SPOKEN, base_revision=None, user="alice")
+    assert "\n" not in str(err.value)
+    s.conn.execute("PRAGMA query_only = 0")
+    assert s.revisions("card") == [] and not s.conn.in_transaction
+    assert s.save("card", SPOKEN, base_revision=None, user="alice").number == 1

@@ -578,13 +578,17 @@ class Store:
         read, so read-check-write sequences (optimistic locking) cannot interleave across
         processes (a server backend: BEGIN + SELECT ... FOR UPDATE)."""
         with self._lock, self._writer_queue():
-            self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.conn
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:  # locked for too long, disk full, I/O error
+                raise StoreError(str(self.db_path), f"数据库写入失败，没有保存任何改动：{exc}") from None
 
     @contextmanager
     def _writer_queue(self) -> Iterator[None]:

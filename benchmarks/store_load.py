@@ -4,11 +4,12 @@
 
 Builds a knowledge base of generated articles, syncs it, then for ``--seconds`` runs writer
 processes (save on top of the head they just read, some submits and approvals; racing saves end
-in conflict copies) and reader processes (an article and its current revision, its history, now and
-then every answer). Each writer logs every save the store acknowledged; afterwards every one of
-them must be in the store with the same text hash, revision numbers must have no gaps, the head
-must be the newest draft, every revision must have its history entry, the hash chain must hold
-and SQLite's integrity check must pass. Prints ops/s and median/p95 latencies.
+in conflict copies) and reader processes (an article and its current revision, its history, and
+as a search index does, a full answers() reload when the generation moved). Each writer logs
+every save the store acknowledged; afterwards every one of them must be in the store with the
+same text hash, revision numbers must have no gaps, the head must be the newest draft, every
+revision must have its history entry, the hash chain must hold and SQLite's integrity check must
+pass. Prints ops/s and median/p95 latencies.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from _corpus import generate_kb
 from kbtool.services.store import ConflictError, Store, StoreError
 
 HOT = 50  # writers pick from a small hot set half of the time, so saves really race
+REFRESH = 5.0  # seconds between a reader's full reloads of answers() (a search index refreshing)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -88,7 +90,8 @@ def writer(index: int, db: str, kb: str, ids: list[str], until: float, out: str)
 def reader(index: int, db: str, kb: str, ids: list[str], until: float, out: str) -> None:
     rng = random.Random(1000 + index)
     store = Store.open(Path(db), kb_dir=Path(kb))
-    lat: dict[str, list[float]] = {"read": [], "history": [], "answers": []}
+    lat: dict[str, list[float]] = {"read": [], "history": [], "generation": [], "answers": []}
+    seen, refreshed = -1, 0.0
     while time.time() < until:
         art_id = rng.choice(ids[:HOT]) if rng.random() < 0.5 else rng.choice(ids)
         roll = rng.random()
@@ -100,12 +103,19 @@ def reader(index: int, db: str, kb: str, ids: list[str], until: float, out: str)
                 if hashlib.sha256(rev.spoken_text.encode()).hexdigest() != rev.text_hash:
                     raise SystemExit(f"corrupted revision read: {art_id} r{rev.number}")
             lat["read"].append(time.perf_counter() - t0)
-        elif roll < 0.995:
+        elif roll < 0.99:
             store.history(art_id)
             lat["history"].append(time.perf_counter() - t0)
         else:
-            store.answers()
-            lat["answers"].append(time.perf_counter() - t0)
+            # what a search index does: watch the generation, reload every answer when it moved
+            # (at most every REFRESH seconds, as an index would batch refreshes)
+            generation = store.generation()
+            lat["generation"].append(time.perf_counter() - t0)
+            if generation != seen and time.time() - refreshed >= REFRESH:
+                t0 = time.perf_counter()
+                store.answers()
+                lat["answers"].append(time.perf_counter() - t0)
+                seen, refreshed = generation, time.time()
     store.close()
     Path(out).write_text(json.dumps({"lat": lat}), encoding="utf-8")
 
@@ -211,12 +221,13 @@ def main() -> int:
             lat.setdefault(k, []).extend(v)
     secs = args.seconds
     writes = counts["save"] + counts["conflict"] + counts["submit"] + counts["approve"]
-    reads = len(lat["read"]) + len(lat["history"]) + len(lat["answers"])
+    reads = sum(len(lat[k]) for k in ("read", "history", "generation", "answers"))
     print(f"{args.writers} writers: {writes / secs:.1f} writes/s ({counts['save']} saves, {counts['conflict']} conflict copies, "
           f"{counts['submit']} submits, {counts['approve']} approvals, {counts['refused']} refused by the rules)")
     print(f"{args.readers} readers: {reads / secs:.1f} reads/s ({len(lat['read'])} article+revision, "
-          f"{len(lat['history'])} history, {len(lat['answers'])} full answers())")
-    for name in ("save", "submit", "approve", "read", "history", "answers"):
+          f"{len(lat['history'])} history, {len(lat['generation'])} generation checks, "
+          f"{len(lat['answers'])} full answers() reloads)")
+    for name in ("save", "submit", "approve", "read", "history", "generation", "answers"):
         values = lat.get(name, [])
         if values:
             print(f"  {name:<8} median {statistics.median(values) * 1000:7.1f} ms   p95 {_pct(values, 0.95) * 1000:7.1f} ms"

@@ -24,7 +24,7 @@ from kbtool.core.findings import Finding
 from kbtool.core.segment import Segmenter, segmenter_for
 from kbtool.core.speakable import HelperContext, run_helper
 from kbtool.core.stylepack import LEVEL_RANK, Pack, Rule
-from kbtool.core.text import normalize, sentence_spans, speakable_length, to_simplified
+from kbtool.core.text import fold_width, normalize, sentence_spans, speakable_length
 
 _S2T = opencc.OpenCC("s2t")
 _FUZZY_MIN_LEN = 4
@@ -124,6 +124,7 @@ class Detector:
                 self._bigrams[gram].append(j)
             self._fuzzy_need.append(max(2, (len(grams) + 1) // 2))
         self._gram_list = list(self._bigrams)
+        self._gram_entries = [frozenset(self._bigrams[g]) for g in self._gram_list]
         self._gram_ac = (
             ahocorasick_rs.AhoCorasick(self._gram_list, matchkind=ahocorasick_rs.MATCHKIND_STANDARD)
             if self._gram_list
@@ -163,9 +164,12 @@ class Detector:
             for m in self._anchor_re.finditer(norm):
                 at[m.group()].append(m.start())
         for i in self._pattern_rules:
+            anchors = self._anchors[i]
+            if anchors is not None and not any(ch in at for ch in anchors):
+                continue
             rule = self.rules[i]
             assert rule.regex is not None
-            for m in _matches(rule.regex, norm, self._anchors[i], at):
+            for m in _matches(rule.regex, norm, anchors, at):
                 start, end = m.span()
                 if start == end or not _on_boundary(rule, bounds, start, end):
                     continue
@@ -200,16 +204,16 @@ class Detector:
                 by_sentence[k].append((gram_index, pos))
         for k, sentence_hits in by_sentence.items():
             s_start, s_end = sentences[k]
-            counts: dict[int, list[int]] = {}
-            grams: dict[int, set[int]] = {}
-            for gram_index, pos in sentence_hits:
-                for j in self._bigrams[self._gram_list[gram_index]]:
-                    counts.setdefault(j, []).append(pos)
-                    grams.setdefault(j, set()).add(gram_index)
-            for j, positions in counts.items():
-                if len(grams[j]) < self._fuzzy_need[j]:
+            # Count distinct shared bigrams per phrase; positions only for the few that pass.
+            counts: dict[int, int] = defaultdict(int)
+            for gram_index in {g for g, _ in sentence_hits}:
+                for j in self._gram_entries[gram_index]:
+                    counts[j] += 1
+            for j, count in counts.items():
+                if count < self._fuzzy_need[j]:
                     continue
                 rule_index, phrase = self._fuzzy[j]
+                positions = [pos for g, pos in sentence_hits if j in self._gram_entries[g]]
                 if phrase in norm[s_start:s_end]:
                     continue  # the exact pass has it
                 hit = _align(phrase, norm, positions, bounds)
@@ -287,7 +291,7 @@ class Detector:
             suggestions = c.suggestions
             if rule.helper and not rule.replace:
                 suggestions = run_helper(rule.helper, original, self.helper_context.at(text, c.start, c.end))
-            elif suggestions and to_simplified(original) != original:
+            elif suggestions and fold_width(original) != norm[c.start:c.end]:
                 # Traditional source: answer in traditional too.
                 suggestions = tuple(_S2T.convert(s) for s in suggestions)
             line = bisect.bisect_right(line_starts, c.start)

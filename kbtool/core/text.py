@@ -94,9 +94,10 @@ def clause_spans(text: str) -> list[tuple[int, int]]:
     return _spans(text, _CLAUSE_END)
 
 
-_SPEAKABLE = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]")
+_UNSPEAKABLE = re.compile(r"[^\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]+")
 
 
 def speakable_length(text: str) -> int:
     """Characters that take time to say: CJK characters, letters and digits."""
-    return len(_SPEAKABLE.findall(text))
+    # Counting the (few) runs of punctuation and space is much cheaper than every character.
+    return len(text) - sum(map(len, _UNSPEAKABLE.findall(text)))

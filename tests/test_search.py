@@ -12,7 +12,6 @@ import pytest
 
 from kbtool.cli import main
 from kbtool.core.query import parse_synonyms
-from kbtool.services import search as search_mod
 from kbtool.services.search import SearchIndex, make_snippet, plain_answer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,17 +225,6 @@ def test_refresh_updates_only_what_changed_and_matches_a_full_rebuild() -> None:
     fresh, _ = make_index(list(source.docs.values()))
     assert _terms(index) == _terms(fresh)
     assert index._meta()["len_body"] == fresh._meta()["len_body"]
-
-
-def test_bulk_refresh_recounts_word_frequencies_the_same_way(monkeypatch: pytest.MonkeyPatch) -> None:
-    docs = [Doc(f"d{i}", f"标题{i}", f"第{i}条说明，挂失与吞卡。") for i in range(6)]
-    index, source = make_index(docs)
-    monkeypatch.setattr(search_mod, "_BULK", 2)
-    for i in range(4):
-        source.put(Doc(f"d{i}", f"标题{i}", f"第{i}条新说明，携号转网。"))
-    index.refresh(today=dt.date(2026, 11, 22))
-    fresh, _ = make_index(list(source.docs.values()))
-    assert _terms(index) == _terms(fresh)
 
 
 def test_a_status_change_is_picked_up_by_refresh() -> None:

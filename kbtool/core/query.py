@@ -272,22 +272,33 @@ def pinyin_keys(word: str, limit: int = MAX_READINGS) -> list[str]:
 
 # -- fuzzy ------------------------------------------------------------------------------------
 
-def similarity(query_key: str, candidate_key: str) -> float:
-    """0-100: how close a caller's words are to a title or listed question.
+def similarities(query_key: str, candidates: Sequence[str]) -> list[float]:
+    """0-100 per candidate: how close a caller's words are to a title or listed question.
 
     Plain ratio for whole-string closeness; a partial match counts when the shorter string is at
     least half the longer one (卡被吞了 inside 卡被吞了怎么办), so a two-character query does not
-    score 100 against every question containing it.
+    score 100 against every question containing it. One C call for the whole list.
     """
-    if not query_key or not candidate_key:
-        return 0.0
-    from rapidfuzz import fuzz
+    if not query_key or not candidates:
+        return [0.0] * len(candidates)
+    from rapidfuzz import fuzz, process
 
-    score = fuzz.ratio(query_key, candidate_key)
-    short, long_ = sorted((len(query_key), len(candidate_key)))
-    if short >= 3 and short * 2 >= long_:
-        score = max(score, 0.9 * fuzz.partial_ratio(query_key, candidate_key))
-    return float(score)
+    ratios = [0.0] * len(candidates)
+    # process.extract with limit=None scores every candidate in C (cdist would need numpy).
+    for _, score, i in process.extract(query_key, list(candidates), scorer=fuzz.ratio, limit=None):
+        ratios[i] = score
+    out = []
+    for name, score in zip(candidates, ratios, strict=True):
+        value = float(score) if name else 0.0
+        short, long_ = sorted((len(query_key), len(name)))
+        if name and value < 100 and short >= 3 and short * 2 >= long_:
+            value = max(value, 0.9 * fuzz.partial_ratio(query_key, name))
+        out.append(value)
+    return out
+
+
+def similarity(query_key: str, candidate_key: str) -> float:
+    return similarities(query_key, [candidate_key])[0]
 
 
 # -- the query plan ---------------------------------------------------------------------------

@@ -4,7 +4,10 @@ Layout (all tables prefixed ``search_``, in the same SQLite file as the review s
 
 - ``search_docs``: one row per answer: its words per field (space-separated, as FTS5 sees them),
   field lengths, status, and what a result shows (JSON). It is also the external content of
-- ``search_fts``: FTS5 (unicode61 over the pre-segmented words), used to pick candidates;
+- ``search_fts_short`` (title, questions, tags) and ``search_fts_long`` (body, source): FTS5
+  (unicode61 over the pre-segmented words), used to pick candidates. Two tables because FTS5
+  walks a word's whole document list even under a column filter: common words are looked up
+  in the short fields only, and those lists stay short;
 - ``search_terms``: document frequency per word, for scoring and to know which words exist;
 - ``search_pinyin``: toneless readings of the index's 2-4 character words, for homophone typos;
 - ``search_meta``: index version, the store generation and the day last indexed, field totals.
@@ -22,6 +25,7 @@ generation and the date are unchanged (the date matters: announcements expire ov
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import json
@@ -40,10 +44,12 @@ from kbtool.core.errors import InputProblem, KbInputError
 from kbtool.core.query import (
     PINYIN,
     SYNONYM,
+    WEIGHTS,
     WORDS,
     QueryPlan,
     SynonymGroup,
     SynonymTable,
+    Variant,
     Window,
     add_partial_words,
     add_pinyin,
@@ -56,12 +62,12 @@ from kbtool.core.query import (
     pinyin_candidates,
     pinyin_keys,
     pinyin_windows,
-    similarity,
+    similarities,
     single_characters,
     style_synonyms,
 )
 
-INDEX_VERSION = "1"
+INDEX_VERSION = "5"
 SYNONYMS_FILE = "synonyms.yml"
 
 FIELDS = ("title", "questions", "tags", "body", "source")
@@ -79,9 +85,11 @@ STATUS_LABELS = {"stale": "口语版待更新", "in_review": "未口语化", "dr
 EXPIRED_LABEL = "已过期"
 WHY_LABELS = {WORDS: "词语", SYNONYM: "同义词", PINYIN: "拼音", "fuzzy_title": "标题相近", "question": "问题相近"}
 
-CANDIDATES = 200
+CANDIDATES = 40         # per FTS5 table; the union is scored
+EXPIRED_MARGIN = 10     # extra candidates fetched to make up for expired ones dropped
 COMMON_DF_SHARE = 0.02   # words in more than this share of answers are "common" (see module doc)
 COMMON_DF_MIN = 300      # ...but never below this many answers (small KBs: every word selective)
+COMMON_DF_MAX = 1000     # ...nor above: FTS5 ranks every answer a word is in, the cost of a search
 QUESTION_BONUS = 0.6     # an exact listed question adds this share of the query's full score
 TITLE_BONUS = 0.35
 FUZZY_FLOOR = 60.0       # similarity below this adds nothing
@@ -315,29 +323,32 @@ def _fts_quote(term: str) -> str:
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    # Small columns first: SQLite reads a record front to back, through overflow pages, so a
+    # column after the long word lists costs a read of them all.
     """CREATE TABLE IF NOT EXISTS search_docs (
         rowid INTEGER PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
         hash TEXT NOT NULL,
         status TEXT NOT NULL,
         expired INTEGER NOT NULL,
+        lens TEXT NOT NULL,
+        keys TEXT NOT NULL,
         title TEXT NOT NULL,
         questions TEXT NOT NULL,
         tags TEXT NOT NULL,
         body TEXT NOT NULL,
         source TEXT NOT NULL,
-        lens TEXT NOT NULL,
         info TEXT NOT NULL
     )""",
     # External content: the words are stored once, in search_docs.
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, questions, tags, body, source,"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts_short USING fts5(title, questions, tags,"
     " content='search_docs', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0')",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_vocab USING fts5vocab(search_fts, 'row')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts_long USING fts5(body, source,"
+    " content='search_docs', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0')",
     "CREATE TABLE IF NOT EXISTS search_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL, py INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS search_pinyin (key TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (key, term)) WITHOUT ROWID",
 )
-_DROP = ("search_vocab", "search_fts", "search_docs", "search_terms", "search_pinyin", "search_meta")
-_BULK = 1000  # above this many changed answers, recount word frequencies from FTS5 in one pass
+_DROP = ("search_fts_short", "search_fts_long", "search_docs", "search_terms", "search_pinyin", "search_meta")
 
 
 @dataclass
@@ -348,7 +359,7 @@ class _Row:
     expired: bool
     fields: dict[str, str]
     lens: list[int]
-    info: dict[str, object]
+    keys: list  # type: ignore[type-arg]  # [title key, question keys, questions, title]
 
 
 class SearchIndex:
@@ -382,6 +393,7 @@ class SearchIndex:
             for statement in _SCHEMA:
                 self.conn.execute(statement)
         self._stats: tuple[int, dict[str, float]] | None = None
+        self._expired: int | None = None
 
     # -- refresh ------------------------------------------------------------------------------
 
@@ -416,7 +428,7 @@ class SearchIndex:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
-            self._stats = None
+            self._stats = self._expired = None
         report.seconds = time.perf_counter() - started
         return report
 
@@ -447,7 +459,6 @@ class SearchIndex:
             changed.append((doc, digest))
         gone = [rowid for doc_id, (rowid, _) in existing.items() if doc_id not in wanted]
         replaced = [existing[doc.id][0] for doc, _ in changed if doc.id in existing]
-        bulk = len(changed) + len(gone) > _BULK
         df_delta: Counter[str] = Counter()
         totals = {f: float(self._meta().get(f"len_{f}", "0")) for f in FIELDS}
         for rowid in [*gone, *replaced]:
@@ -455,34 +466,32 @@ class SearchIndex:
                 "SELECT title, questions, tags, body, source, lens FROM search_docs WHERE rowid = ?", (rowid,)
             ).fetchone()
             self.conn.execute(
-                "INSERT INTO search_fts (search_fts, rowid, title, questions, tags, body, source) VALUES ('delete', ?, ?, ?, ?, ?, ?)",
-                (rowid, *row[:5]),
+                "INSERT INTO search_fts_short (search_fts_short, rowid, title, questions, tags) VALUES ('delete', ?, ?, ?, ?)",
+                (rowid, *row[:3]),
+            )
+            self.conn.execute(
+                "INSERT INTO search_fts_long (search_fts_long, rowid, body, source) VALUES ('delete', ?, ?, ?)", (rowid, *row[3:5])
             )
             self.conn.execute("DELETE FROM search_docs WHERE rowid = ?", (rowid,))
             for f, n in zip(FIELDS, map(int, row[5].split()), strict=True):
                 totals[f] -= n
-            if not bulk:
-                df_delta.subtract(set(" ".join(row[:5]).split()))
+            df_delta.subtract(set(" ".join(row[:5]).split()))
         report.removed = len(gone)
         report.updated = len(replaced)
         report.added = len(changed) - len(replaced)
         rows = []
         for doc, digest in changed:
-            values, lens, info = self._doc_row(doc)
+            values, lens, keys, info = self._doc_row(doc)
             for f, n in zip(FIELDS, lens, strict=True):
                 totals[f] += n
-            if not bulk:
-                df_delta.update(set(" ".join(values).split()))
+            df_delta.update(set(" ".join(values).split()))
             rows.append((doc.id, digest, doc.status, int(bool(doc.expired)), *values, " ".join(map(str, lens)),
-                         json.dumps(info, ensure_ascii=False)))
+                         json.dumps(keys, ensure_ascii=False), json.dumps(info, ensure_ascii=False)))
             if len(rows) >= 500:
                 self._insert(rows)
                 rows = []
         self._insert(rows)
-        if bulk:
-            self._recount_terms()
-        else:
-            self._update_terms(df_delta)
+        self._update_terms(df_delta)
         self._index_pinyin()
         n_docs = self.conn.execute("SELECT COUNT(*) FROM search_docs").fetchone()[0]
         self._set_meta(n_docs=str(n_docs), **{f"len_{f}": str(max(0.0, totals[f])) for f in FIELDS})
@@ -491,22 +500,24 @@ class SearchIndex:
         if not rows:
             return
         self.conn.executemany(
-            "INSERT INTO search_docs (id, hash, status, expired, title, questions, tags, body, source, lens, info)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO search_docs (id, hash, status, expired, title, questions, tags, body, source, lens, keys, info)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         ids = [r[0] for r in rows]
         marks = ",".join("?" * len(ids))
         self.conn.execute(
-            "INSERT INTO search_fts (rowid, title, questions, tags, body, source)"
-            f" SELECT rowid, title, questions, tags, body, source FROM search_docs WHERE id IN ({marks})",
-            ids,
+            f"INSERT INTO search_fts_short (rowid, title, questions, tags) SELECT rowid, title, questions, tags FROM search_docs"
+            f" WHERE id IN ({marks})", ids,
+        )
+        self.conn.execute(
+            f"INSERT INTO search_fts_long (rowid, body, source) SELECT rowid, body, source FROM search_docs WHERE id IN ({marks})", ids
         )
 
     def _words(self, text: str) -> list[str]:
         return index_tokens(self.segmenter.cut_for_search(normalize_text(text)))  # type: ignore[attr-defined]
 
-    def _doc_row(self, doc: AnswerLike) -> tuple[list[str], list[int], dict[str, object]]:
+    def _doc_row(self, doc: AnswerLike) -> tuple[list[str], list[int], list[object], dict[str, object]]:
         spoken = _shows_spoken(doc)
         answer = plain_answer(doc.spoken_text if spoken and doc.spoken_text else doc.source_text)
         words = {
@@ -518,13 +529,19 @@ class SearchIndex:
         }
         values = [" ".join(words[f]) for f in FIELDS]
         lens = [len(words[f]) for f in FIELDS]
+        keys: list[object] = [
+            content_key(doc.title, self.segmenter),  # type: ignore[arg-type]
+            [content_key(q, self.segmenter) for q in doc.questions],  # type: ignore[arg-type]
+            list(doc.questions), doc.title,
+        ]
         info: dict[str, object] = {
             "title": doc.title, "kind": doc.kind, "category": doc.category, "path": doc.path,
             "answer": answer, "spoken": spoken, "verbatim": list(doc.verbatim),
-            "questions": list(doc.questions), "qkeys": [content_key(q, self.segmenter) for q in doc.questions],  # type: ignore[arg-type]
-            "tkey": content_key(doc.title, self.segmenter),  # type: ignore[arg-type]
         }
-        return values, lens, info
+        norm = normalize_text(answer)
+        if norm != answer:  # kept only when it differs (traditional, full width): saves the work per search
+            info["norm"] = norm
+        return values, lens, keys, info
 
     def _update_terms(self, delta: Counter[str]) -> None:
         ups = [(t, n) for t, n in delta.items() if n > 0]
@@ -534,19 +551,6 @@ class SearchIndex:
         )
         self.conn.executemany("UPDATE search_terms SET df = df - ? WHERE term = ?", downs)
         self.conn.execute("DELETE FROM search_terms WHERE df <= 0")
-
-    def _recount_terms(self) -> None:
-        # fts5vocab counts documents per term in one pass over the index: faster than counting
-        # each answer's words in Python when many answers changed. Pinyin flags are kept.
-        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS search_recount (term TEXT PRIMARY KEY, df INTEGER) WITHOUT ROWID")
-        self.conn.execute("DELETE FROM search_recount")
-        self.conn.execute("INSERT INTO search_recount SELECT term, doc FROM search_vocab")
-        self.conn.execute("DELETE FROM search_terms WHERE term NOT IN (SELECT term FROM search_recount)")
-        self.conn.execute(
-            "INSERT INTO search_terms (term, df) SELECT term, df FROM search_recount WHERE true"
-            " ON CONFLICT (term) DO UPDATE SET df = excluded.df"
-        )
-        self.conn.execute("DELETE FROM search_recount")
 
     def _index_pinyin(self) -> None:
         new = [row[0] for row in self.conn.execute("SELECT term FROM search_terms WHERE py = 0")]
@@ -637,45 +641,65 @@ class SearchIndex:
         return response
 
     def _candidates(self, plan: QueryPlan, df: dict[str, int], n_docs: int, include_expired: bool) -> list[int]:
-        common = max(COMMON_DF_MIN, COMMON_DF_SHARE * n_docs)
-        parts: list[str] = []
-        seen: set[str] = set()
+        """The answers worth scoring: FTS5 bm25 over the variants, best CANDIDATES of each table.
+
+        FTS5 ranks every answer that matches, so what picks candidates is limited: common words
+        (in more than COMMON_DF_MAX answers) only when the query has nothing else, and then
+        through titles; in the long fields only the caller's own words and domain synonyms, when
+        selective, and rare words. Everything still counts in scoring.
+        """
+        common = min(COMMON_DF_MAX, max(COMMON_DF_MIN, COMMON_DF_SHARE * n_docs))
+        short: list[str] = []
+        long_: list[str] = []
+        fallback: list[str] = []
         for group in plan.groups:
             for variant in group.variants:
-                tokens = [t for t in variant.tokens if df.get(t, 0) > 0]
-                if len(tokens) != len(variant.tokens) or not tokens:
+                tokens = variant.tokens
+                if not tokens or any(df.get(t, 0) == 0 for t in tokens):
                     continue  # a variant with a word the index lacks cannot match
                 expr = " AND ".join(_fts_quote(t) for t in tokens)
                 if len(tokens) > 1:
                     expr = f"({expr})"
-                if all(df[t] > common for t in tokens):
-                    expr = "{title questions tags} : " + (expr if len(tokens) > 1 else f"({expr})")
-                if expr not in seen:
-                    seen.add(expr)
-                    parts.append(expr)
-        if not parts:
-            return []
-        match = " OR ".join(parts)
-        weights = ", ".join(str(BOOST[f]) for f in FIELDS)
-        if include_expired:
-            sql = f"SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY bm25(search_fts, {weights}) LIMIT {CANDIDATES}"
-        else:
-            sql = (f"SELECT f.rowid FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid"
-                   f" WHERE search_fts MATCH ? AND d.expired = 0 ORDER BY bm25(search_fts, {weights}) LIMIT {CANDIDATES}")
-        return [r[0] for r in self.conn.execute(sql, (match,))]
+                strong = variant.weight >= WEIGHTS["domain"] and not (len(tokens) == 1 and len(tokens[0]) == 1)
+                selective = all(df[t] <= common for t in tokens)
+                rare = any(df[t] <= common / 10 for t in tokens)
+                if (selective or rare) and expr not in short:
+                    short.append(expr)
+                elif not (selective or rare) and expr not in fallback:
+                    fallback.append(expr)
+                if ((strong and selective) or rare) and expr not in long_:
+                    long_.append(expr)
+        if not short and not long_ and fallback:
+            # Nothing but common words (办理, 手续费): rank by titles alone.
+            short = ["{title} : (" + " OR ".join(fallback) + ")"]
+        # Expired answers are dropped after ranking (in _rank): joining search_docs in the FTS5
+        # query would look up every match, tripling its cost. A few extra rows make up for them.
+        extra = 0 if include_expired else min(self._n_expired(), EXPIRED_MARGIN)
+        found: dict[int, None] = {}
+        for table, parts, weights in (("search_fts_short", short, "3.0, 2.5, 2.0"), ("search_fts_long", long_, "1.0, 0.6")):
+            if parts:
+                sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}, {weights}) LIMIT {CANDIDATES + extra}"
+                found.update((r[0], None) for r in self.conn.execute(sql, (" OR ".join(parts),)))
+        return list(found)
+
+    def _n_expired(self) -> int:
+        if self._expired is None:
+            self._expired = self.conn.execute("SELECT COUNT(*) FROM search_docs WHERE expired = 1").fetchone()[0]
+        return self._expired
 
     def _rows(self, rowids: list[int]) -> list[_Row]:
+        """What scoring needs of the candidates; the display fields are read for the results only."""
         if not rowids:
             return []
         out = []
         marks = ",".join("?" * len(rowids))
         for row in self.conn.execute(
-            "SELECT rowid, id, status, expired, title, questions, tags, body, source, lens, info"
+            "SELECT rowid, id, status, expired, lens, keys, title, questions, tags, body, source"
             f" FROM search_docs WHERE rowid IN ({marks})",
             rowids,
         ):
-            out.append(_Row(row[0], row[1], row[2], bool(row[3]), dict(zip(FIELDS, row[4:9], strict=True)),
-                            list(map(int, row[9].split())), json.loads(row[10])))
+            out.append(_Row(row[0], row[1], row[2], bool(row[3]), dict(zip(FIELDS, row[6:11], strict=True)),
+                            list(map(int, row[4].split())), json.loads(row[5])))
         return out
 
     def _rank(self, plan: QueryPlan, limit: int, include_expired: bool) -> list[SearchResult]:
@@ -683,7 +707,9 @@ class SearchIndex:
         if not n_docs:
             return []
         df = self._df(plan.all_tokens(), {})
-        rows = self._rows(self._candidates(plan, df, n_docs, include_expired))
+        rows = [r for r in self._rows(self._candidates(plan, df, n_docs, include_expired)) if include_expired or not r.expired]
+        if not rows:
+            return []
 
         def idf(term: str) -> float:
             d = df.get(term, 0)
@@ -692,68 +718,104 @@ class SearchIndex:
         # The score an answer would get matching every part of the query once: the scale for the
         # fuzzy bonuses, so they weigh the same for a two-word and a ten-word query.
         full = sum(max((v.weight * max(idf(t) for t in v.tokens) for v in g.variants), default=0.0) for g in plan.groups)
+        # Each usable variant, indexed by its first word: a candidate only looks at the variants
+        # whose first word it holds (most synonyms, partial words and pinyin guesses are absent).
+        by_first: dict[str, list[tuple[int, Variant, float]]] = {}
+        for gi, group in enumerate(plan.groups):
+            for variant in group.variants:
+                weight = variant.weight * max(idf(t) for t in variant.tokens)
+                if weight > 0:
+                    by_first.setdefault(variant.tokens[0], []).append((gi, variant, weight))
+        pads = {t: f" {t} " for vs in by_first.values() for _, v, _ in vs for t in v.tokens}
         # A variant of several words matches where they stand close together, in order (a few
         # words apart: search-mode sub-words and dropped fillers sit between them).
         near = {v: re.compile(" " + " (?:\\S+ ){0,3}?".join(map(re.escape, v.tokens)) + " ")
-                for g in plan.groups for v in g.variants if len(v.tokens) > 1}
+                for vs in by_first.values() for _, v, _ in vs if len(v.tokens) > 1}
+        fuzzy = self._fuzzy(plan.key, rows)
         scored: list[tuple[float, _Row, list[Why], set[str]]] = []
         for row in rows:
             padded = {f: f" {row.fields[f]} " for f in FIELDS}
-            norm = {f: 1 - B[f] + B[f] * row.lens[i] / avg[f] for i, f in enumerate(FIELDS)}
-            total = 0.0
-            why: list[Why] = []
+            whole = "".join(padded.values())
+            tf: dict[str, dict[str, int]] = {}
+            for t, pt in pads.items():
+                if pt in whole:  # one substring test rules a word out before counting per field
+                    tf[t] = {f: c for f in FIELDS if (c := padded[f].count(pt))}
+            norm = [1 - B[f] + B[f] * row.lens[i] / avg[f] for i, f in enumerate(FIELDS)]
+            best: dict[int, tuple[float, Variant, str]] = {}
             hits: set[str] = set()
-            for group in plan.groups:
-                best, best_why = 0.0, None
-                for variant in group.variants:
-                    tfn, where, where_tf = 0.0, "", 0.0
-                    for f in FIELDS:
-                        tf = min(padded[f].count(f" {t} ") for t in variant.tokens)
-                        if tf and len(variant.tokens) > 1:
-                            tf = len(near[variant].findall(padded[f]))
-                        if tf:
-                            part = BOOST[f] * tf / norm[f]
-                            tfn += part
-                            if part > where_tf:
-                                where, where_tf = f, part
-                            if f in ("body", "source"):
-                                hits.update(variant.tokens)  # every match in the answer is highlighted
-                    if not tfn:
+            for first in tf:
+                for gi, variant, weight in by_first.get(first, ()):
+                    if len(variant.tokens) == 1:
+                        per_field = tf[first]
+                    elif all(t in tf for t in variant.tokens):
+                        per_field = {f: c for f in FIELDS if all(f in tf[t] for t in variant.tokens)
+                                     and (c := len(near[variant].findall(padded[f])))}
+                    else:
                         continue
-                    score = variant.weight * max(idf(t) for t in variant.tokens) * tfn * (K1 + 1) / (K1 + tfn)
-                    if score > best:
-                        matched = variant.text if variant.text != group.text or variant.kind != WORDS else group.text
-                        best = score
-                        best_why = Why(variant.kind, group.text, matched, where, origin=variant.origin)
-                if best_why is not None:
-                    total += best
-                    why.append(best_why)
-            q_sim, q_text = 0.0, ""
-            for question, qkey in zip(row.info["questions"], row.info["qkeys"], strict=True):  # type: ignore[call-overload]
-                sim = similarity(plan.key, qkey)
-                if sim > q_sim:
-                    q_sim, q_text = sim, question
-            t_sim = similarity(plan.key, str(row.info["tkey"]))
+                    if not per_field:
+                        continue
+                    tfn, where, top = 0.0, "", 0.0
+                    for i, f in enumerate(FIELDS):
+                        if f in per_field:
+                            part = BOOST[f] * per_field[f] / norm[i]
+                            tfn += part
+                            if part > top:
+                                where, top = f, part
+                    score = weight * tfn * (K1 + 1) / (K1 + tfn)
+                    if "body" in per_field or "source" in per_field:
+                        hits.update(variant.tokens)  # every match in the answer is highlighted
+                    if gi not in best or score > best[gi][0]:
+                        best[gi] = (score, variant, where)
+            total = sum(score for score, _, _ in best.values())
+            why = [Why(v.kind, plan.groups[gi].text, v.text, where, origin=v.origin) for gi, (_, v, where) in sorted(best.items())]
+            q_sim, q_text, t_sim = fuzzy[row.rowid]
             if q_sim > FUZZY_FLOOR:
                 total += QUESTION_BONUS * full * (q_sim - FUZZY_FLOOR) / (100 - FUZZY_FLOOR)
                 why.append(Why("question", plan.text, q_text, "questions", q_sim))
             if t_sim > FUZZY_FLOOR:
                 total += TITLE_BONUS * full * (t_sim - FUZZY_FLOOR) / (100 - FUZZY_FLOOR)
-                why.append(Why("fuzzy_title", plan.text, str(row.info["title"]), "title", t_sim))
+                why.append(Why("fuzzy_title", plan.text, row.keys[3], "title", t_sim))
             if total <= 0:
                 continue
             total *= STATUS_FACTOR.get(row.status, 0.8) * (EXPIRED_FACTOR if row.expired else 1.0)
             scored.append((total, row, why, hits))
         scored.sort(key=lambda item: (-item[0], item[1].id))
-        return [self._result(score, row, why, hits) for score, row, why, hits in scored[:limit]]
+        top = scored[:limit]
+        info = self._info([row.rowid for _, row, _, _ in top])
+        return [self._result(score, row, why, hits, info[row.rowid]) for score, row, why, hits in top]
 
-    def _result(self, score: float, row: _Row, why: list[Why], hits: set[str]) -> SearchResult:
-        info = row.info
+    def _fuzzy(self, key: str, rows: list[_Row]) -> dict[int, tuple[float, str, float]]:
+        """Per candidate: best similarity to one of its questions (and which), and to its title."""
+        names: list[str] = []
+        owners: list[tuple[int, str]] = []
+        for row in rows:
+            tkey, qkeys, questions, _ = row.keys
+            names.append(tkey)
+            owners.append((row.rowid, ""))
+            names.extend(qkeys)
+            owners.extend((row.rowid, q) for q in questions)
+        out = {row.rowid: (0.0, "", 0.0) for row in rows}
+        for (rowid, question), score in zip(owners, similarities(key, names), strict=True):
+            q_sim, q_text, t_sim = out[rowid]
+            if question and score > q_sim:
+                out[rowid] = (score, question, t_sim)
+            elif not question and score > t_sim:
+                out[rowid] = (q_sim, q_text, score)
+        return out
+
+    def _info(self, rowids: list[int]) -> dict[int, dict[str, object]]:
+        if not rowids:
+            return {}
+        marks = ",".join("?" * len(rowids))
+        return {r[0]: json.loads(r[1]) for r in self.conn.execute(
+            f"SELECT rowid, info FROM search_docs WHERE rowid IN ({marks})", rowids)}
+
+    def _result(self, score: float, row: _Row, why: list[Why], hits: set[str], info: dict[str, object]) -> SearchResult:
         answer = str(info["answer"])
         # Single characters (卡, 丢) are highlighted only when nothing longer matched: a snippet
         # with every 卡 marked shows nothing.
         words = {h for h in hits if len(h) > 1} or hits
-        snippet, spans = make_snippet(answer, words)
+        snippet, spans = make_snippet(answer, words, norm=str(info.get("norm", answer)))
         labels = []
         if row.status in STATUS_LABELS:
             labels.append(STATUS_LABELS[row.status])
@@ -769,9 +831,10 @@ class SearchIndex:
 
 # -- snippets ---------------------------------------------------------------------------------
 
-def highlight_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
-    """Where ``terms`` occur in ``text`` (matched on the normalised form), merged, in order."""
-    norm = normalize_text(text)
+def highlight_spans(text: str, terms: Iterable[str], norm: str | None = None) -> list[tuple[int, int]]:
+    """Where ``terms`` occur in ``text`` (matched on its normalised form ``norm``), merged, in order."""
+    if norm is None:
+        norm = normalize_text(text)
     spans: list[tuple[int, int]] = []
     for term in {t for t in terms if t}:
         at = norm.find(term)
@@ -788,17 +851,21 @@ def highlight_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     return merged
 
 
-def make_snippet(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) -> tuple[str, list[tuple[int, int]]]:
+def make_snippet(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS,
+                 norm: str | None = None) -> tuple[str, list[tuple[int, int]]]:
     """The stretch of ``text`` (about ``width`` characters) with the most matched words, and the
-    spans to highlight in it. Starts at a sentence start when one is near, so it reads naturally."""
+    spans to highlight in it. Starts at a sentence start when one is near, so it reads naturally.
+    ``norm`` is ``normalize_text(text)`` when the caller has it."""
     flat = text.replace("\n", " ")
-    spans = highlight_spans(flat, terms)
+    spans = highlight_spans(flat, terms, norm.replace("\n", " ") if norm is not None else None)
     if len(flat) <= width:
         return flat, spans
+    starts = [a for a, _ in spans]
+    ends = [b for _, b in spans]
     best_start, best_count = 0, 0
-    for s, _ in spans:
+    for s in starts:
         start = max(0, s - 10)
-        count = sum(1 for a, b in spans if a >= start and b <= start + width)
+        count = bisect.bisect_right(ends, start + width) - bisect.bisect_left(starts, start)
         if count > best_count:
             best_start, best_count = start, count
     cut = max(flat.rfind(p, max(0, best_start - 20), best_start) for p in "。！？；")

@@ -221,6 +221,8 @@ def main() -> int:
             lat.setdefault(k, []).extend(v)
     secs = args.seconds
     writes = counts["save"] + counts["conflict"] + counts["submit"] + counts["approve"]
+    for k in ("read", "history", "generation", "answers"):
+        lat.setdefault(k, [])
     reads = sum(len(lat[k]) for k in ("read", "history", "generation", "answers"))
     print(f"{args.writers} writers: {writes / secs:.1f} writes/s ({counts['save']} saves, {counts['conflict']} conflict copies, "
           f"{counts['submit']} submits, {counts['approve']} approvals, {counts['refused']} refused by the rules)")

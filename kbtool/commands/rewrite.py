@@ -237,8 +237,10 @@ def _find_article(spec: str, kb: list[str]):  # type: ignore[no-untyped-def]
     raise KbInputError(InputProblem(spec, None, f"no article with this id or path (looked in {where})"))
 
 
-def build_draft(detector, article, today: dt.date, helpers: bool = True):  # type: ignore[no-untyped-def]
-    """The suggested draft (every first suggestion and helper), its text, metrics and facts."""
+def build_draft(detector, article, today: dt.date, helpers: bool = True, agent_too: bool = False):  # type: ignore[no-untyped-def]
+    """The suggested draft (every first suggestion and helper), its text, metrics and facts.
+
+    Agent-only text (坐席应…) is left as written unless ``agent_too``."""
     from kbtool.core.article import parse_article
     from kbtool.core.draft import split_audience, suggest_draft
     from kbtool.core.facts import verify
@@ -247,7 +249,7 @@ def build_draft(detector, article, today: dt.date, helpers: bool = True):  # typ
 
     draft = suggest_draft(detector, article, today=today, helpers=helpers)
     # what only the agent reads (坐席应…) stays as written: the caller never hears it
-    agent = [(s.start, s.end) for s in split_audience(article.text) if s.kind == "agent"]
+    agent = [] if agent_too else [(s.start, s.end) for s in split_audience(article.text) if s.kind == "agent"]
     for item in draft.items:
         if item.suggestions and not any(a <= item.start and item.end <= b for a, b in agent):
             draft.accept(item.key)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cn2an
 
@@ -41,6 +41,14 @@ class HelperContext:
     today: dt.date | None = None
     read_digits: int = 0  # 0: off; else digit runs at least this long are read one by one
     protected: tuple[str, ...] = ()
+    # Where the span sits, when a rule matched only part of a construct (a list marker, a menu
+    # path after its first item): helpers may read around it but rewrite only the span.
+    source: str = ""
+    start: int = 0
+    end: int = 0
+
+    def at(self, source: str, start: int, end: int) -> HelperContext:
+        return replace(self, source=source, start=start, end=end)
 
     @property
     def year(self) -> int:
@@ -115,7 +123,9 @@ def _cut_points(text: str) -> list[int]:
 
 
 # A clause opening with one of these leans on the next one (根据…，挂失分为…): no full stop after it.
-_LEANS_FORWARD = re.compile(r"^[\s（(]*(?:根据|按照|依据|依照|为了|为|对于|关于|如果|如|若|假如|因为|因|由于|凡|当|除|经|自|在)")
+_LEANS_FORWARD = re.compile(
+    r"^[\s（(]*(?:\d{1,2}[.、．]\s*)?(?:根据|按照|依据|依照|为了|为|对于|关于|如果|如|若|假如|因为|因|由于|凡|当|除|经|自|在)"
+)
 # A clause opening with one of these continues the previous one (…办理，或…): no full stop before it.
 _CONTINUES = re.compile(r"^\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|等|的)")
 
@@ -202,6 +212,8 @@ def _menu_items(span: str) -> tuple[tuple[str, str], list[str]] | None:
 
 def menu_path(text: str, ctx: HelperContext) -> tuple[str, ...]:
     """``我的-设置-安全中心`` → 先点我的，再点设置，最后点安全中心 (text around the path stays)."""
+    if ctx.source and _MENU_TAIL.match(text.strip()):
+        return _menu_continuation(text, ctx)
     for m in MENU_RE.finditer(text):
         parsed = _menu_items(m.group())
         if parsed is not None:
@@ -214,6 +226,27 @@ def menu_path(text: str, ctx: HelperContext) -> tuple[str, ...]:
                 items = [items[0][k + 1:], *items[1:]]
             return tuple(head + option + tail for option in _menu_options((first, verb), items))
     return ()
+
+
+_MENU_TAIL = re.compile(rf"^(?:{_SEP}{_ITEM})+$")
+_MENU_HEAD = re.compile(rf"(?P<verb>{_MENU_VERBS}|点)?(?P<item>{_ITEM})$")
+
+
+def _menu_continuation(text: str, ctx: HelperContext) -> tuple[str, ...]:
+    """A rule that matched ``-设置-安全中心`` after ``点我的``: the first step stays as written,
+    the span becomes ``，再点设置，最后点安全中心``."""
+    head = _MENU_HEAD.search(ctx.source[max(0, ctx.start - 16):ctx.start])
+    if not head:
+        return ()
+    parsed = _menu_items(head.group("item") + text.strip())
+    if parsed is None:
+        return ()
+    (_, verb), items = parsed
+    steps = [f"再{verb}{items[1]}"]
+    steps += [f"然后{verb}{item}" for item in items[2:-1]]
+    if len(items) > 2:
+        steps.append(f"最后{verb}{items[-1]}")
+    return ("，" + "，".join(steps),)
 
 
 def _menu_options(verbs: tuple[str, str], items: list[str]) -> tuple[str, ...]:
@@ -254,8 +287,34 @@ def _join_items(items: list[str], sep: str, head: str | None = None) -> str:
     return lead + sep + sep.join(parts)
 
 
+_MARKER = re.compile(r"^[ \t]*(?:(?P<n>\d{1,2})[.、．)）]|[（(](?P<p>\d{1,2})[)）]|(?P<c>[①-⑩]))[ \t]*$")
+
+
+def _marker_ordinal(text: str, ctx: HelperContext) -> tuple[str, ...]:
+    """A rule that matched only the marker ``2.`` of a list line: ``第二，`` (the first item also
+    announces how many there are: ``有三点：第一，``)."""
+    m = _MARKER.match(text)
+    if not m or not ctx.source:
+        return ()
+    n = _item_number(m)
+    line_start = ctx.source.rfind("\n", 0, ctx.start) + 1
+    lines = ctx.source[line_start:].split("\n")
+    count = n
+    for line in lines[1:]:
+        nxt = _LIST_LINE.match(line)
+        if not nxt or _item_number(nxt) != count + 1:
+            break
+        count += 1
+    ordinal = f"第{cn_number(n)}，"
+    if n == 1 and count >= 2:
+        return (f"有{_count_word(count)}点：{ordinal}", ordinal)
+    return (ordinal,)
+
+
 def numbered_list(text: str, ctx: HelperContext) -> tuple[str, ...]:
     """Numbered lines (1. 2. 3.) or inline （1）…（2）… → 有三点：第一…；第二…；第三…。"""
+    if _MARKER.match(text):
+        return _marker_ordinal(text, ctx)
     lines = text.rstrip("\n").split("\n")
     matches = [_LIST_LINE.match(line) for line in lines]
     if len(lines) >= 2 and all(matches):

@@ -205,3 +205,20 @@ def test_verify_exits_0_when_kept_1_when_changed_2_on_bad_input(tmp_path, capsys
     changed = [f for f in data["facts"] if f["status"] == "changed"]
     assert changed[0]["text"] == "1万元" and changed[0]["line"] == 1 and changed[0]["spoken"]["text"] == "一千块"
     assert main(["verify", str(original), str(tmp_path / "missing.txt")]) == 2
+
+
+def test_a_marker_only_match_reads_its_list_around_it():
+    source = "材料：\n1. 身份证；\n2. 银行卡；\n3. 手机。\n"
+    first = source.index("1.")
+    third = source.index("3.")
+    assert run_helper("numbered_list", "1.", CTX.at(source, first, first + 2)) == ("有三点：第一，", "第一，")
+    assert run_helper("numbered_list", "3.", CTX.at(source, third, third + 2)) == ("第三，",)
+    assert run_helper("numbered_list", "3.", CTX) == ()  # without the text around it: nothing to say
+
+
+def test_a_menu_path_matched_after_its_first_item_continues_the_steps():
+    source = "客户可登录手机银行-我的-安全中心-转账限额设置，调整限额。"
+    start = source.index("-")
+    end = source.index("，")
+    got = run_helper("menu_path", source[start:end], CTX.at(source, start, end))
+    assert got == ("，再点我的，然后点安全中心，最后点转账限额设置",)

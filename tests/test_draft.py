@@ -215,3 +215,7 @@ def test_marked_lines_and_agent_sections_are_for_the_agent_only():
     segments = split_audience(text)
     assert segments[0].start == 0 and segments[-1].end == len(text)
     assert all(a.end == b.start for a, b in itertools.pairwise(segments))
+
+
+def test_no_space_is_left_after_chinese_punctuation_a_replacement_ends_with():
+    assert substitute("1. 手机银行", 0, 2, "第一，")[1] == "第一，手机银行"

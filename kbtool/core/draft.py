@@ -268,6 +268,8 @@ def _fix_right(chunks: list[_Chunk], i: int, source: str) -> bool:
     if tail == " " and (right in ("", "\n", " ") or _is_punct(right) or _CJK.match(right)):
         chunk.text = chunk.text.rstrip(" ")
         return True
+    if tail in "，。；：、！？" and right == " " and r is not None and chunks[r].origin is None:
+        return _swallow_right(chunks, i, r)  # “第一，” + “ 手机银行”: no space after Chinese punctuation
     if _is_ascii_alnum(tail) and _is_ascii_alnum(right) and not _is_ascii_alnum(source[chunk.src_end - 1:chunk.src_end] or " "):
         chunk.text = chunk.text + " "
         return True

@@ -8,16 +8,18 @@ Layout (all tables prefixed ``search_``, in the same SQLite file as the review s
   (unicode61 over the pre-segmented words), used to pick candidates. Two tables because FTS5
   walks a word's whole document list even under a column filter: common words are looked up
   in the short fields only, and those lists stay short;
-- ``search_terms``: document frequency per word, for scoring and to know which words exist;
+- ``search_terms``: per word, the answers holding it (``df``), holding it in the title (``dt``),
+  in the short fields (``ds``) and in the long ones (``dl``): for scoring, to know which words
+  exist, and to keep the FTS5 step within a budget;
 - ``search_pinyin``: toneless readings of the index's 2-4 character words, for homophone typos;
 - ``search_meta``: index version, the store generation and the day last indexed, field totals.
 
 Why FTS5 only picks candidates: FTS5's bm25() cannot weigh query terms differently (a synonym
 or a pinyin guess must count less than the caller's own words) and its auxiliary functions
-cannot be written in Python. So FTS5 returns the best ~200 answers for all variants at once,
+cannot be written in Python. So FTS5 returns the best few dozen answers for the variants,
 and those are scored here with BM25F, per-variant weights and fuzzy question/title matching.
-Very common words (in more than 2% of answers) only pick candidates through titles, questions
-and tags, which keeps the FTS5 step from ranking half the index (see benchmarks/search_bench.py).
+What may pick candidates is kept within a budget of answers per table, rarest words first, which
+keeps the FTS5 step from ranking half the index (see _candidates, benchmarks/search_bench.py).
 
 Refresh is incremental: each answer's hash is kept, and nothing is read when the store's
 generation and the date are unchanged (the date matters: announcements expire overnight).
@@ -67,14 +69,14 @@ from kbtool.core.query import (
     style_synonyms,
 )
 
-INDEX_VERSION = "5"
+INDEX_VERSION = "6"
 SYNONYMS_FILE = "synonyms.yml"
 
 FIELDS = ("title", "questions", "tags", "body", "source")
-# BM25F field boosts and length normalisation. ``body`` is what the agent reads out (the approved
-# spoken version, else the source); ``source`` is the formal source when a spoken version exists,
-# still searchable because callers sometimes use the official names.
-BOOST = {"title": 3.0, "questions": 2.5, "tags": 2.0, "body": 1.0, "source": 0.6}
+# Field weights and length normalisation (BM25 per field, summed). ``body`` is what the agent reads
+# out (the approved spoken version, else the source); ``source`` is the formal source when a
+# spoken version exists, still searchable because callers sometimes use the official names.
+BOOST = {"title": 1.0, "questions": 0.8, "tags": 0.6, "body": 0.7, "source": 0.35}
 B = {"title": 0.5, "questions": 0.5, "tags": 0.3, "body": 0.75, "source": 0.75}
 K1 = 1.2
 # Approved spoken versions first: a relevance factor, not a hard tier, so an approved answer that
@@ -87,9 +89,10 @@ WHY_LABELS = {WORDS: "词语", SYNONYM: "同义词", PINYIN: "拼音", "fuzzy_ti
 
 CANDIDATES = 40         # per FTS5 table; the union is scored
 EXPIRED_MARGIN = 10     # extra candidates fetched to make up for expired ones dropped
-COMMON_DF_SHARE = 0.02   # words in more than this share of answers are "common" (see module doc)
-COMMON_DF_MIN = 300      # ...but never below this many answers (small KBs: every word selective)
-COMMON_DF_MAX = 1000     # ...nor above: FTS5 ranks every answer a word is in, the cost of a search
+# Answers FTS5 may rank per search and table (see _candidates): bounds the cost of a search
+# whatever the size of the knowledge base (FTS5 bm25 costs ~1.5 us per answer ranked).
+SHORT_BUDGET = 4000
+LONG_BUDGET = 3000
 QUESTION_BONUS = 0.6     # an exact listed question adds this share of the query's full score
 TITLE_BONUS = 0.35
 FUZZY_FLOOR = 60.0       # similarity below this adds nothing
@@ -214,6 +217,7 @@ class RefreshReport:
 
 
 SearchListener = Callable[[SearchResponse], None]
+Freq = tuple[int, int, int, int]  # answers holding a word: anywhere, in the title, short fields, long fields
 
 
 # -- config -----------------------------------------------------------------------------------
@@ -345,10 +349,19 @@ _SCHEMA = (
     " content='search_docs', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0')",
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts_long USING fts5(body, source,"
     " content='search_docs', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0')",
-    "CREATE TABLE IF NOT EXISTS search_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL, py INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS search_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL, dt INTEGER NOT NULL,"
+    " ds INTEGER NOT NULL, dl INTEGER NOT NULL, py INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS search_pinyin (key TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (key, term)) WITHOUT ROWID",
 )
 _DROP = ("search_fts_short", "search_fts_long", "search_docs", "search_terms", "search_pinyin", "search_meta")
+
+
+def _freq_sets(values: Sequence[str]) -> tuple[set[str], set[str], set[str], set[str]]:
+    """A row's distinct words: anywhere, in the title, in the short fields, in the long fields."""
+    title, questions, tags, body, source = (v.split() for v in values)
+    short = {*title, *questions, *tags}
+    long_ = {*body, *source}
+    return short | long_, set(title), short, long_
 
 
 @dataclass
@@ -459,7 +472,7 @@ class SearchIndex:
             changed.append((doc, digest))
         gone = [rowid for doc_id, (rowid, _) in existing.items() if doc_id not in wanted]
         replaced = [existing[doc.id][0] for doc, _ in changed if doc.id in existing]
-        df_delta: Counter[str] = Counter()
+        delta: list[Counter[str]] = [Counter(), Counter(), Counter(), Counter()]  # df, dt, ds, dl
         totals = {f: float(self._meta().get(f"len_{f}", "0")) for f in FIELDS}
         for rowid in [*gone, *replaced]:
             row = self.conn.execute(
@@ -475,7 +488,8 @@ class SearchIndex:
             self.conn.execute("DELETE FROM search_docs WHERE rowid = ?", (rowid,))
             for f, n in zip(FIELDS, map(int, row[5].split()), strict=True):
                 totals[f] -= n
-            df_delta.subtract(set(" ".join(row[:5]).split()))
+            for counter, words in zip(delta, _freq_sets(row[:5]), strict=True):
+                counter.subtract(words)
         report.removed = len(gone)
         report.updated = len(replaced)
         report.added = len(changed) - len(replaced)
@@ -484,14 +498,15 @@ class SearchIndex:
             values, lens, keys, info = self._doc_row(doc)
             for f, n in zip(FIELDS, lens, strict=True):
                 totals[f] += n
-            df_delta.update(set(" ".join(values).split()))
+            for counter, words in zip(delta, _freq_sets(values), strict=True):
+                counter.update(words)
             rows.append((doc.id, digest, doc.status, int(bool(doc.expired)), *values, " ".join(map(str, lens)),
                          json.dumps(keys, ensure_ascii=False), json.dumps(info, ensure_ascii=False)))
             if len(rows) >= 500:
                 self._insert(rows)
                 rows = []
         self._insert(rows)
-        self._update_terms(df_delta)
+        self._update_terms(delta)
         self._index_pinyin()
         n_docs = self.conn.execute("SELECT COUNT(*) FROM search_docs").fetchone()[0]
         self._set_meta(n_docs=str(n_docs), **{f"len_{f}": str(max(0.0, totals[f])) for f in FIELDS})
@@ -543,13 +558,13 @@ class SearchIndex:
             info["norm"] = norm
         return values, lens, keys, info
 
-    def _update_terms(self, delta: Counter[str]) -> None:
-        ups = [(t, n) for t, n in delta.items() if n > 0]
-        downs = [(-n, t) for t, n in delta.items() if n < 0]
+    def _update_terms(self, delta: list[Counter[str]]) -> None:
+        df, dt, ds, dl = delta
+        rows = [(t, n, dt[t], ds[t], dl[t]) for t, n in df.items() if n or dt[t] or ds[t] or dl[t]]
         self.conn.executemany(
-            "INSERT INTO search_terms (term, df) VALUES (?, ?) ON CONFLICT (term) DO UPDATE SET df = df + excluded.df", ups
+            "INSERT INTO search_terms (term, df, dt, ds, dl) VALUES (?, ?, ?, ?, ?) ON CONFLICT (term) DO UPDATE SET"
+            " df = df + excluded.df, dt = dt + excluded.dt, ds = ds + excluded.ds, dl = dl + excluded.dl", rows
         )
-        self.conn.executemany("UPDATE search_terms SET df = df - ? WHERE term = ?", downs)
         self.conn.execute("DELETE FROM search_terms WHERE df <= 0")
 
     def _index_pinyin(self) -> None:
@@ -573,36 +588,36 @@ class SearchIndex:
             self._stats = (n, avg)
         return self._stats
 
-    def _df(self, terms: Iterable[str], cache: dict[str, int]) -> dict[str, int]:
+    def _freqs(self, terms: Iterable[str], cache: dict[str, Freq]) -> dict[str, Freq]:
+        """(df, dt, ds, dl) per word, added to ``cache``."""
         todo = [t for t in set(terms) if t not in cache]
         for i in range(0, len(todo), 500):
             chunk = todo[i:i + 500]
-            found = dict(self.conn.execute(
-                f"SELECT term, df FROM search_terms WHERE term IN ({','.join('?' * len(chunk))})", chunk
-            ).fetchall())
+            found = {r[0]: tuple(r[1:]) for r in self.conn.execute(
+                f"SELECT term, df, dt, ds, dl FROM search_terms WHERE term IN ({','.join('?' * len(chunk))})", chunk)}
             for t in chunk:
-                cache[t] = found.get(t, 0)
+                cache[t] = found.get(t, (0, 0, 0, 0))  # type: ignore[assignment]
         return cache
 
     def understand(self, query: str) -> QueryPlan:
         """The query plan with synonyms and, for unknown stretches, pinyin look-alikes from the index."""
         plan = analyze(query, self.segmenter, self.synonyms)  # type: ignore[arg-type]
-        df: dict[str, int] = {}
-        self._df(plan.all_tokens(), df)
+        freqs: dict[str, Freq] = {}
+        self._freqs(plan.all_tokens(), freqs)
 
         def known(word: str) -> bool:
-            return self._df([word], df)[word] > 0
+            return self._freqs([word], freqs)[word][0] > 0
 
         partial: dict[str, list[str]] = {}
         for char in single_characters(plan):
             # Words the index holds that start with the character, most frequent first (a
             # primary-key range scan).
             rows = self.conn.execute(
-                "SELECT term, df FROM search_terms WHERE term > ? AND term < ? AND length(term) <= 3 ORDER BY df DESC LIMIT ?",
-                (char, char + "\U0010ffff", PARTIAL_WORDS),
+                "SELECT term, df, dt, ds, dl FROM search_terms WHERE term > ? AND term < ? AND length(term) <= 3"
+                " ORDER BY df DESC LIMIT ?", (char, char + "\U0010ffff", PARTIAL_WORDS),
             ).fetchall()
-            partial[char] = [t for t, _ in rows]
-            df.update(rows)
+            partial[char] = [r[0] for r in rows]
+            freqs.update((r[0], tuple(r[1:])) for r in rows)
         if partial:
             plan = add_partial_words(plan, partial)
         windows = pinyin_windows(plan, known)
@@ -625,7 +640,7 @@ class SearchIndex:
             terms = pinyin_candidates(window, [t for k in window.keys for t in by_key.get(k, ())])
             terms = [t for t in terms if known(t)]
             if terms:
-                terms.sort(key=lambda t: -df[t])
+                terms.sort(key=lambda t: -freqs[t][0])
                 matches[window] = terms
                 found_spans.append((window.start, window.end))
         return add_pinyin(plan, matches)
@@ -640,43 +655,49 @@ class SearchIndex:
             listener(response)
         return response
 
-    def _candidates(self, plan: QueryPlan, df: dict[str, int], n_docs: int, include_expired: bool) -> list[int]:
+    def _candidates(self, plan: QueryPlan, freqs: dict[str, Freq], include_expired: bool) -> list[int]:
         """The answers worth scoring: FTS5 bm25 over the variants, best CANDIDATES of each table.
 
-        FTS5 ranks every answer that matches, so what picks candidates is limited: common words
-        (in more than COMMON_DF_MAX answers) only when the query has nothing else, and then
-        through titles; in the long fields only the caller's own words and domain synonyms, when
-        selective, and rare words. Everything still counts in scoring.
+        FTS5 ranks every answer a query word is in, so each table gets a budget of answers to
+        rank: variants go in by priority (the caller's words and domain synonyms, then single
+        characters, partial words and style-pack pairs, then pinyin guesses), rarest first, while
+        the answers they are in fit the budget. Only the words the budget leaves out are skipped
+        here; every variant still counts in scoring. When nothing fits (only very common words),
+        the rarest are looked up in titles alone.
         """
-        common = min(COMMON_DF_MAX, max(COMMON_DF_MIN, COMMON_DF_SHARE * n_docs))
-        short: list[str] = []
-        long_: list[str] = []
-        fallback: list[str] = []
+        items: list[tuple[int, str, Freq]] = []
         for group in plan.groups:
             for variant in group.variants:
                 tokens = variant.tokens
-                if not tokens or any(df.get(t, 0) == 0 for t in tokens):
+                if not tokens or any(freqs.get(t, (0,))[0] == 0 for t in tokens):
                     continue  # a variant with a word the index lacks cannot match
                 expr = " AND ".join(_fts_quote(t) for t in tokens)
                 if len(tokens) > 1:
                     expr = f"({expr})"
-                strong = variant.weight >= WEIGHTS["domain"] and not (len(tokens) == 1 and len(tokens[0]) == 1)
-                selective = all(df[t] <= common for t in tokens)
-                rare = any(df[t] <= common / 10 for t in tokens)
-                if (selective or rare) and expr not in short:
-                    short.append(expr)
-                elif not (selective or rare) and expr not in fallback:
-                    fallback.append(expr)
-                if ((strong and selective) or rare) and expr not in long_:
-                    long_.append(expr)
-        if not short and not long_ and fallback:
-            # Nothing but common words (办理, 手续费): rank by titles alone.
-            short = ["{title} : (" + " OR ".join(fallback) + ")"]
+                single = len(tokens) == 1 and len(tokens[0]) == 1
+                priority = 2 if variant.kind == PINYIN else 0 if variant.weight >= WEIGHTS["domain"] and not single else 1
+                # An AND of several words is in at most as many answers as its rarest word.
+                cost = tuple(min(freqs[t][i] for t in tokens) for i in range(4))
+                items.append((priority, expr, cost))  # type: ignore[arg-type]
+        plans: dict[str, list[str]] = {"search_fts_short": [], "search_fts_long": []}
+        for table, column, budget in (("search_fts_short", 2, SHORT_BUDGET), ("search_fts_long", 3, LONG_BUDGET)):
+            used = 0
+            for _, expr, cost in sorted(items, key=lambda it: (it[0], it[2][column])):
+                if cost[column] and expr not in plans[table] and used + cost[column] <= budget:
+                    plans[table].append(expr)
+                    used += cost[column]
+        if not plans["search_fts_short"] and not plans["search_fts_long"] and items:
+            used = 0
+            for _, expr, cost in sorted(items, key=lambda it: (it[2][1], it[0])):
+                if cost[1] and (not plans["search_fts_short"] or used + cost[1] <= SHORT_BUDGET):
+                    plans["search_fts_short"].append("{title} : " + (expr if expr.startswith("(") else f"({expr})"))
+                    used += cost[1]
         # Expired answers are dropped after ranking (in _rank): joining search_docs in the FTS5
         # query would look up every match, tripling its cost. A few extra rows make up for them.
         extra = 0 if include_expired else min(self._n_expired(), EXPIRED_MARGIN)
         found: dict[int, None] = {}
-        for table, parts, weights in (("search_fts_short", short, "3.0, 2.5, 2.0"), ("search_fts_long", long_, "1.0, 0.6")):
+        for table, weights in (("search_fts_short", "3.0, 2.5, 2.0"), ("search_fts_long", "1.0, 0.6")):
+            parts = plans[table]
             if parts:
                 sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}, {weights}) LIMIT {CANDIDATES + extra}"
                 found.update((r[0], None) for r in self.conn.execute(sql, (" OR ".join(parts),)))
@@ -706,8 +727,9 @@ class SearchIndex:
         n_docs, avg = self._field_stats()
         if not n_docs:
             return []
-        df = self._df(plan.all_tokens(), {})
-        rows = [r for r in self._rows(self._candidates(plan, df, n_docs, include_expired)) if include_expired or not r.expired]
+        freqs = self._freqs(plan.all_tokens(), {})
+        df = {t: f[0] for t, f in freqs.items()}
+        rows = [r for r in self._rows(self._candidates(plan, freqs, include_expired)) if include_expired or not r.expired]
         if not rows:
             return []
 
@@ -754,14 +776,18 @@ class SearchIndex:
                         continue
                     if not per_field:
                         continue
-                    tfn, where, top = 0.0, "", 0.0
+                    # Saturation per field, then a weighted sum: a word in the title (or a
+                    # listed question) and in the body counts more than in the body alone,
+                    # however often the body repeats it. Titles and questions are curated.
+                    score, where, top = 0.0, "", 0.0
                     for i, f in enumerate(FIELDS):
                         if f in per_field:
-                            part = BOOST[f] * per_field[f] / norm[i]
-                            tfn += part
+                            c = per_field[f]
+                            part = BOOST[f] * c * (K1 + 1) / (c + K1 * norm[i])
+                            score += part
                             if part > top:
                                 where, top = f, part
-                    score = weight * tfn * (K1 + 1) / (K1 + tfn)
+                    score *= weight
                     if "body" in per_field or "source" in per_field:
                         hits.update(variant.tokens)  # every match in the answer is highlighted
                     if gi not in best or score > best[gi][0]:

@@ -1,0 +1,224 @@
+"""Agent search over generated stores: index build time, memory, and query latency.
+
+    /tmp/venv/bin/python benchmarks/search_bench.py [--sizes 10000 100000] [--queries 400]
+
+Each size gets a fresh SQLite file (WAL, as the store opens it) indexed from generated answers
+(``AnswerDoc``s handed straight to the index, not files synced through the store: this measures
+search, benchmarks/store_load.py measures the store). Goals (issue 6, 2-core machine): p95 query
+latency at most 20 ms at 10,000 answers and 100 ms at 100,000.
+
+Generated answers: sentences of the sample KB reshuffled (~800 characters, the register of real
+articles, so common words like 办理/客户 sit in nearly every answer: the hard case for a
+candidate step), plus per-answer topic names drawn Zipf-like from ~40,000 invented two- and
+three-character names (products, places) so the vocabulary grows with the KB as a real one does.
+30% have an approved spoken version, 5% are stale, 10% are announcements, a third of them expired.
+
+Queries: the labelled caller queries (tests/data/search_queries.yml: colloquial, typos, traditional,
+very short) and the same number built from generated topics (``<topic>怎么办理``, ``<topic>挂实``).
+Reported: median (p50) and p95 over all queries after a warm-up, plus the slowest query; both
+wall-clock and CPU time of the process (the CPU figure is what the search costs when other
+processes compete for this machine's two cores). The sample KB's own answers are mixed into each
+generated store, and recall@5 of the labelled queries is reported against them: the candidate step
+drops common words, and this shows what that costs among thousands of look-alike answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import os
+import random
+import resource
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _corpus import sample_sentences
+
+from kbtool.services.kb import load_articles
+from kbtool.services.search import SearchIndex, load_synonyms, pack_synonyms
+from kbtool.services.store import AnswerDoc
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME_CHARS = (
+    "瑞丰嘉禾安华泰康宁兴隆盛鑫源通达信诚汇金银宝福禄寿喜乐悦享优惠"
+    "星月阳光海天山河湖城港湾桥东西南北中新旧春夏秋冬云雨雪风雷龙凤虎鹤松竹梅兰"
+)
+CATEGORIES = ["银行卡", "信用卡", "转账", "理财", "贷款", "账户", "宽带", "套餐", "流量", "漫游", "号码", "话费"]
+SUFFIXES = ["办理须知", "业务说明", "收费标准", "处理指引", "常见问题", "服务规则", "开通方法", "调整公告"]
+QUESTION_TEMPLATES = ["{t}怎么办理", "{t}要收费吗", "{t}在哪里办", "{t}多久能到账", "我想了解一下{t}"]
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def make_topics(rng: random.Random, count: int = 40000) -> list[str]:
+    names: set[str] = set()
+    while len(names) < count:
+        size = 2 if rng.random() < 0.7 else 3
+        names.add("".join(rng.choice(NAME_CHARS) for _ in range(size)))
+    return sorted(names)
+
+
+def zipf_pick(rng: random.Random, items: list[str]) -> str:
+    # Rank r with probability ~ 1/r: a few topics everywhere, most rare.
+    n = len(items)
+    r = int(n ** rng.random())
+    return items[min(n - 1, max(0, r - 1))]
+
+
+def generate(n: int, seed: int = 11) -> tuple[list[AnswerDoc], list[str]]:
+    rng = random.Random(seed)
+    sentences = sample_sentences()
+    topics = make_topics(rng)
+    docs: list[AnswerDoc] = []
+    used_topics: list[str] = []
+    for i in range(n):
+        topic = zipf_pick(rng, topics)
+        other = zipf_pick(rng, topics)
+        category = rng.choice(CATEGORIES)
+        parts, size = [], 0
+        while size < 800:
+            s = rng.choice(sentences)
+            if rng.random() < 0.15:
+                s = f"{topic}{s}" if rng.random() < 0.5 else f"{s}{other}"
+            parts.append(s)
+            size += len(s)
+        body = "\n".join(parts)
+        roll = rng.random()
+        status = "approved" if roll < 0.30 else "stale" if roll < 0.35 else "none"
+        spoken = "".join(rng.choice(sentences) for _ in range(3)) if status in ("approved", "stale") else None
+        kind = "announcement" if rng.random() < 0.10 else "article"
+        docs.append(AnswerDoc(
+            id=f"gen-{i:06d}", title=f"{topic}{category}{rng.choice(SUFFIXES)}", kind=kind, category=category,
+            tags=(topic, category), questions=tuple(t.format(t=topic) for t in rng.sample(QUESTION_TEMPLATES, 3)),
+            source_text=body, spoken_text=spoken, status=status, expired=kind == "announcement" and rng.random() < 0.33,
+            verbatim=(), source_hash=f"{i}", path=f"gen/{i}.md",
+        ))
+        used_topics.append(topic)
+    return docs, used_topics
+
+
+class Source:
+    def __init__(self, docs: list[AnswerDoc]) -> None:
+        self.docs = docs
+        self.gen = 1
+
+    def generation(self) -> int:
+        return self.gen
+
+    def answers(self, include_expired: bool = True) -> list[AnswerDoc]:
+        return self.docs
+
+
+def sample_answers(day: object) -> list[AnswerDoc]:
+    """The sample KB as the store would hand it over (no spoken versions yet)."""
+    out = []
+    for art in load_articles([ROOT / "kb"]).articles:
+        out.append(AnswerDoc(
+            id=art.id, title=art.title, kind=art.kind, category=art.category, tags=art.tags, questions=art.questions,
+            source_text=art.body, spoken_text=None, status="none", expired=art.is_expired(day),  # type: ignore[arg-type]
+            verbatim=tuple(art.verbatim_texts), source_hash=art.content_hash, path=art.path,
+        ))
+    return out
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench(n: int, n_queries: int, workdir: Path) -> None:
+    labelled = yaml.safe_load((ROOT / "tests/data/search_queries.yml").read_text(encoding="utf-8"))
+    t0 = time.perf_counter()
+    docs, topics = generate(n)
+    docs += sample_answers(labelled["day"])
+    gen_s = time.perf_counter() - t0
+    chars = sum(len(d.source_text) for d in docs)
+    db = workdir / f"search-{n}.db"
+    conn = sqlite3.connect(str(db), isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    source = Source(docs)
+    synonyms = load_synonyms(ROOT / "kb") + pack_synonyms(conn)
+    rss_before = rss_mb()
+    index = SearchIndex(conn, source, synonyms)
+    t0 = time.perf_counter()
+    report = index.refresh()
+    build_s = time.perf_counter() - t0
+    rss_after = rss_mb()
+    size_mb = sum(p.stat().st_size for p in workdir.glob(f"search-{n}.db*")) / 1e6
+
+    t0 = time.perf_counter()
+    skipped = index.refresh()
+    noop_ms = (time.perf_counter() - t0) * 1000
+    rng = random.Random(5)
+    for i in rng.sample(range(n), 10):
+        d = docs[i]
+        docs[i] = dataclasses.replace(d, source_text=d.source_text + "新增一句：口头挂失五天内有效。")
+    source.gen += 1
+    t0 = time.perf_counter()
+    incr = index.refresh()
+    incr_s = time.perf_counter() - t0
+    assert skipped.skipped and incr.updated == 10, (skipped, incr)
+
+    hits = 0
+    for item in labelled["queries"]:
+        shown = index.search(item["q"], limit=5, include_expired=bool(item.get("all"))).shown
+        hits += any(i in item["ids"] for i in shown)
+    recall5 = hits / len(labelled["queries"])
+    caller_queries = [item["q"] for item in labelled["queries"]]
+    generated = []
+    for _ in range(len(caller_queries)):
+        topic = rng.choice(topics)
+        generated.append(rng.choice([f"{topic}怎么办理", f"{topic}挂实了", f"{topic}收费", f"{topic}", f"我想问{topic}的手续费"]))
+    queries = (caller_queries + generated) * (1 + n_queries // (2 * len(caller_queries)))
+    rng.shuffle(queries)
+    queries = queries[:n_queries]
+    for q in queries[:20]:  # warm-up: page cache, lazy imports (pypinyin)
+        index.search(q)
+    wall: list[tuple[float, str]] = []
+    cpu: list[float] = []
+    gc.collect()
+    for q in queries:
+        t0, c0 = time.perf_counter(), time.process_time()
+        index.search(q, limit=10)
+        cpu.append((time.process_time() - c0) * 1000)
+        wall.append(((time.perf_counter() - t0) * 1000, q))
+    lat = [t for t, _ in wall]
+    slowest = max(wall)
+    print(f"\n== {n:,} generated answers + {len(docs) - n} sample ones ({chars / 1e6:.1f}M characters; generated in {gen_s:.1f} s)")
+    print(f"index build      {build_s:8.1f} s   ({report.added:,} answers, {chars / build_s / 1e6:.2f}M chars/s)")
+    print(f"memory (max RSS) {rss_after:8.0f} MB  (before the index {rss_before:.0f} MB: the generated answers themselves)")
+    print(f"database on disk {size_mb:8.0f} MB")
+    print(f"refresh, nothing changed    {noop_ms:6.2f} ms")
+    print(f"refresh, 10 answers changed {incr_s * 1000:6.0f} ms")
+    print(f"query latency, {len(lat)} queries   wall: p50 {statistics.median(lat):.1f} ms  p95 {_pct(lat, 0.95):.1f} ms"
+          f"   cpu: p50 {statistics.median(cpu):.1f} ms  p95 {_pct(cpu, 0.95):.1f} ms")
+    print(f"slowest (wall)   {slowest[0]:.1f} ms  {slowest[1]!r}")
+    print(f"labelled caller queries among them: recall@5 {recall5:.3f}")
+    print(f"load average now: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores)")
+    conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
+    parser.add_argument("--queries", type=int, default=400)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kbtool-search-bench-") as tmp:
+        for n in args.sizes:
+            bench(n, args.queries, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

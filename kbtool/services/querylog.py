@@ -39,6 +39,7 @@ from kbtool.services.store import CONFIG_NAME, ROLE_NAMES, PermissionDenied, Sto
 DEFAULT_RETENTION_DAYS = 90
 SOURCES = ("cli", "tui", "api")
 ACTIONS = ("open", "copy")
+WORDINGS_SHOWN = 10
 
 # -- schema -----------------------------------------------------------------------------------
 # Entry i migrates the log from version i to i + 1; never edit a released entry, append one.
@@ -133,7 +134,9 @@ class Suggestion:
         return {
             "id": self.id, "kind": "gap" if self.gap else "question", "article_id": self.article_id,
             "title": self.title, "question": self.question, "count": self.searches,
-            "wordings": [{"text": t, "count": n} for t, n in self.wordings], "last_at": self.last_at,
+            # the most searched wordings only: a popular question gathers hundreds of one-offs
+            "wordings": [{"text": t, "count": n} for t, n in self.wordings[:WORDINGS_SHOWN]],
+            "distinct_wordings": len(self.wordings), "last_at": self.last_at,
         }
 
 
@@ -216,11 +219,7 @@ class QueryLog:
     @classmethod
     def open(cls, store: Store, style: str | None = None, masking: Sequence[re.Pattern[str]] | None = None) -> QueryLog:
         """The log for ``store``, masking with ``masking`` or else the patterns of pack ``style``."""
-        if masking is None:
-            from kbtool.services.packs import load_pack
-
-            masking = load_pack(style).masking
-        return cls(store, masking)
+        return cls(store, masking if masking is not None else masking_patterns(style))
 
     def close(self) -> None:
         if self._own:

@@ -38,6 +38,7 @@ class _Candidate:
     end: int
     suggestions: tuple[str, ...]
     score: float
+    localized: bool = False  # suggestions already in the script of the source
 
 
 # Filler for skipped regions: not a space (patterns with \s* would run across it), not a
@@ -173,8 +174,14 @@ class Detector:
                 start, end = m.span()
                 if start == end or not _on_boundary(rule, bounds, start, end):
                     continue
-                suggestions = tuple(expand(t, m, text) for t in rule.replace)
-                (blocks if rule.scope == "sentence" else candidates).append(_Candidate(i, start, end, suggestions, 100.0))
+                # Traditional source: convert the template, never the captures (they may carry
+                # a protected term through and must stay byte for byte).
+                templates = rule.replace
+                if templates and fold_width(text[start:end]) != norm[start:end]:
+                    templates = tuple(_S2T.convert(t) for t in templates)
+                suggestions = tuple(expand(t, m, text) for t in templates)
+                cand = _Candidate(i, start, end, suggestions, 100.0, localized=True)
+                (blocks if rule.scope == "sentence" else candidates).append(cand)
         sentences = sentence_spans(norm) if (self._fuzzy or self._repeat_rules or self._sentence_rules) else []
         if self._fuzzy:
             candidates.extend(self._fuzzy_candidates(norm, sentences, bounds))
@@ -291,7 +298,7 @@ class Detector:
             suggestions = c.suggestions
             if rule.helper and not rule.replace:
                 suggestions = run_helper(rule.helper, original, self.helper_context.at(text, c.start, c.end))
-            elif suggestions and fold_width(original) != norm[c.start:c.end]:
+            elif suggestions and not c.localized and fold_width(original) != norm[c.start:c.end]:
                 # Traditional source: answer in traditional too.
                 suggestions = tuple(_S2T.convert(s) for s in suggestions)
             line = bisect.bisect_right(line_starts, c.start)

@@ -362,3 +362,30 @@ def test_search_ranks_by_an_approved_learned_question_and_says_so(tmp_path, kb, 
     top = json.loads(out)[0]
     assert top["id"] == "atm"
     assert {"kind": "question", "matched": query} in [{k: w[k] for k in ("kind", "matched")} for w in top["why"]]
+
+
+# -- the TUI's as-you-type search box ---------------------------------------------------------------
+
+def test_as_you_type_search_logs_only_the_settled_query(log):
+    from kbtool.services.querylog import AgentSearchLog
+
+    box = AgentSearchLog(log, user="carl")
+    for typed in ["卡", "卡被", "卡被吞", "卡被吞了"]:
+        box.searched(typed, ["atm", "lost"])
+    assert log.count() == 0                       # nothing written while typing
+    first = box.opened("atm")
+    box.opened("atm", action="copy")              # a copy of the same result: same search
+    box.searched("短信收不到", ["sms"])           # a new question, never opened ...
+    box.searched("怎么开发票", [])                # ... is written as the next one starts
+    box.flush()                                   # screen left: the last one is written too
+    rows = {r["query"]: r for r in log.searches()}
+    assert set(rows) == {"卡被吞了", "短信收不到", "怎么开发票"}
+    assert rows["卡被吞了"]["id"] == first
+    assert sorted(o["action"] for o in rows["卡被吞了"]["opened"]) == ["copy", "open"]
+    assert rows["短信收不到"]["opened"] == [] and rows["怎么开发票"]["source"] == "tui"
+    assert box.error is None
+
+
+def test_suggestions_for_one_answer(log):
+    searches(log, [("卡被吞了", "atm"), ("短信收不到了", "sms")])
+    assert [s.question for s in log.suggestions_for("sms")] == ["短信收不到了"]

@@ -491,6 +491,10 @@ class QueryLog:
                 " ON CONFLICT (id) DO UPDATE SET question = excluded.question, cores = excluded.cores,"
                 " searches = excluded.searches, listed_at = excluded.listed_at", rows)
 
+    def suggestions_for(self, article_id: str, min_count: int = 1) -> list[Suggestion]:
+        """Pending suggestions for one answer, most searched first (the editor's article view)."""
+        return [s for s in self.suggestions(min_count=min_count).suggestions if s.article_id == article_id]
+
     def suggestion(self, suggestion_id: str) -> Suggestion:
         """A suggestion by id: as last listed, else computed afresh."""
         with self._lock:
@@ -676,6 +680,61 @@ class LearnedAnswers:
             return docs
         return [dataclasses.replace(d, questions=merge_questions(d.questions, learned[d.id])) if d.id in learned else d
                 for d in docs]
+
+
+class AgentSearchLog:
+    """The search log of one search box that searches as the agent types (the TUI).
+
+    Typing 卡 / 卡被 / 卡被吞 runs three searches; only the query the agent settled on belongs
+    in the log. So a search is held (``searched``) and written only when the agent opens or copies
+    an answer from it (``opened``), when a new query is not a continuation of it, or on
+    ``flush`` (search box cleared, screen left): then it is logged as a search that opened
+    nothing — a gap unless a later open says otherwise."""
+
+    def __init__(self, log: QueryLog, *, user: str | None = None, source: str = "tui") -> None:
+        self.log = log
+        self.user = user
+        self.source = source
+        self.pending: tuple[str, tuple[str, ...]] | None = None   # (query, ids shown), not yet written
+        self.last_id: int | None = None                          # id of the search opens attach to
+        self.error: str | None = None
+
+    def searched(self, query: str, shown: Sequence[str]) -> None:
+        """A search finished (``SearchResponse.query``, ``.shown``)."""
+        query = query.strip()
+        if not query:
+            return
+        if self.pending is not None:
+            before = self.pending[0]
+            if not (query.startswith(before) or before.startswith(query)):
+                self.flush()  # a new question, not the same one typed on
+        self.pending = (query, tuple(shown))
+
+    def opened(self, article_id: str, action: str = "open") -> int | None:
+        """The agent opened (or copied) ``article_id`` from the current results; returns the
+        search id it was recorded under."""
+        try:
+            if self.pending is not None:
+                query, shown = self.pending
+                self.pending = None
+                self.last_id = self.log.log_search(query, shown, user=self.user, source=self.source,
+                                                   opened=article_id, action=action)
+            elif self.last_id is not None:
+                self.log.opened(self.last_id, article_id, action=action, user=self.user)
+        except (StoreError, sqlite3.Error) as exc:
+            self.error = str(exc)
+        return self.last_id
+
+    def flush(self) -> None:
+        """Write the held search (nothing was opened from it)."""
+        if self.pending is None:
+            return
+        query, shown = self.pending
+        self.pending = None
+        try:
+            self.last_id = self.log.log_search(query, shown, user=self.user, source=self.source)
+        except (StoreError, sqlite3.Error) as exc:
+            self.error = str(exc)
 
 
 class SearchLogger:

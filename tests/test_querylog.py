@@ -389,3 +389,16 @@ def test_as_you_type_search_logs_only_the_settled_query(log):
 def test_suggestions_for_one_answer(log):
     searches(log, [("卡被吞了", "atm"), ("短信收不到了", "sms")])
     assert [s.question for s in log.suggestions_for("sms")] == ["短信收不到了"]
+
+
+def test_reviewer_sees_the_question_change_in_review_show(tmp_path, kb, capsys):
+    common = ["--kb", str(kb), "--db", str(tmp_path / "s.db")]
+    run(capsys, "search", "短信收不到了", *common, "--user", "carl", "--opened", "sms")
+    _, out, _ = run(capsys, "questions", "suggest", "--format", "json", *common)
+    run(capsys, "questions", "accept", json.loads(out)["suggestions"][0]["id"], *common, "--user", "alice")
+    with Store.open(tmp_path / "s.db", kb_dir=kb) as s:
+        s.submit("sms", user="alice")
+    code, out, _ = run(capsys, "review", "show", "sms", "--format", "json", *common, "--user", "bob")
+    assert code == 0 and json.loads(out)["questions"]["added"] == ["短信收不到了"]
+    code, out, _ = run(capsys, "review", "show", "sms", *common, "--user", "bob", "--color", "never")
+    assert code == 0 and "{+短信收不到了+}" in out

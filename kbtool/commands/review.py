@@ -212,12 +212,15 @@ def cmd_review_queue(args: argparse.Namespace) -> int:
 def cmd_review_show(args: argparse.Namespace) -> int:
     from kbtool.cli import _console, _escape, _load_detector
     from kbtool.core.diff import similarity
+    from kbtool.services.querylog import QueryLog
     from kbtool.services.review import build_review
 
     with _open(args) as store:
         view = build_review(store, args.id, _load_detector(args.style), args.revision)
+        with QueryLog(store) as qlog:  # questions this revision adds from the search log (issue 9)
+            questions = qlog.question_changes(args.id, view.revision.number)
     if args.format == "json":
-        _json(view.to_dict())
+        _json({**view.to_dict(), "questions": questions.to_dict()})
         return 0
     console = _console(sys.stdout, args.color)
     art, rev = view.article, view.revision
@@ -236,6 +239,10 @@ def cmd_review_show(args: argparse.Namespace) -> int:
         if op.b_text:
             parts.append(f"[green]{{+{_escape(op.b_text)}+}}[/green]")
     console.print("".join(parts))
+    if questions.added or questions.removed:
+        changes = [f"[green]{{+{_escape(q)}+}}[/green]" for q in questions.added]
+        changes += [f"[red strike][-{_escape(q)}-][/red strike]" for q in questions.removed]
+        console.print("\n[bold]问法[/bold]：" + "  ".join(changes))
     facts = view.facts
     if not facts.available:
         console.print("\n[bold]事实核对[/bold]：[yellow]不可用[/yellow]（未安装 kbtool.core.facts）")

@@ -69,7 +69,7 @@ from kbtool.core.query import (
     style_synonyms,
 )
 
-INDEX_VERSION = "6"
+INDEX_VERSION = "7"
 SYNONYMS_FILE = "synonyms.yml"
 
 FIELDS = ("title", "questions", "tags", "body", "source")
@@ -91,8 +91,8 @@ CANDIDATES = 40         # per FTS5 table; the union is scored
 EXPIRED_MARGIN = 10     # extra candidates fetched to make up for expired ones dropped
 # Answers FTS5 may rank per search and table (see _candidates): bounds the cost of a search
 # whatever the size of the knowledge base (FTS5 bm25 costs ~1.5 us per answer ranked).
-SHORT_BUDGET = 4000
-LONG_BUDGET = 3000
+SHORT_BUDGET = 2000
+LONG_BUDGET = 1500
 QUESTION_BONUS = 0.6     # an exact listed question adds this share of the query's full score
 TITLE_BONUS = 0.35
 FUZZY_FLOOR = 60.0       # similarity below this adds nothing
@@ -305,12 +305,14 @@ def plain_answer(text: str) -> str:
 
 
 def _doc_hash(doc: AnswerLike) -> str:
-    payload = json.dumps(
-        [doc.title, doc.kind, doc.category, list(doc.tags), list(doc.questions), doc.source_text,
-         doc.spoken_text, doc.status, bool(doc.expired), list(doc.verbatim), doc.path],
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    """What the index holds of an answer, hashed: it is re-indexed when this changes."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (doc.title, doc.kind, doc.category, *doc.tags, "\x1e", *doc.questions, "\x1e", doc.source_text,
+                 doc.spoken_text if doc.spoken_text is not None else "\x00", doc.status, "1" if doc.expired else "0",
+                 *doc.verbatim, "\x1e", doc.path):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()
 
 
 def _shows_spoken(doc: AnswerLike) -> bool:

@@ -260,3 +260,39 @@ def test_search_input_errors_are_one_line_messages(tmp_path: Path, capsys: pytes
     (bad / "synonyms.yml").write_text("synonyms:\n  - [挂失]\n", encoding="utf-8")
     assert main(["search", "挂失", "--kb", str(bad), "--db", str(tmp_path / "y.db")]) == 2
     assert f"{bad / 'synonyms.yml'}:2:" in capsys.readouterr().err
+
+
+def test_an_index_of_another_layout_is_rebuilt_not_misread() -> None:
+    index, source = make_index([Doc("loss", "挂失", "挂失说明。"), *FILLER])
+    index.conn.execute("UPDATE search_meta SET value = 'old' WHERE key = 'version'")
+    index.conn.execute("DROP TABLE search_terms")
+    index.conn.execute("CREATE TABLE search_terms (term TEXT PRIMARY KEY, df INTEGER)")  # an older layout
+    again = SearchIndex(index.conn, source)
+    report = again.refresh(today=dt.date(2026, 11, 22))
+    assert report.rebuilt and report.added == 3 and ids(again, "挂失") == ["loss"]
+
+
+def test_an_approval_in_the_store_reaches_search_on_the_next_refresh(tmp_path: Path) -> None:
+    from kbtool.services.search import open_index
+    from kbtool.services.store import Store
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "loss.md").write_text(
+        "---\nid: loss\ntitle: 借记卡挂失须知\nkind: article\ncategory: 银行卡\n---\n客户须致电95588办理口头挂失。\n", encoding="utf-8"
+    )
+    store = Store.open(tmp_path / "kb.db", kb)
+    try:
+        store.sync(kb, user="ed")
+        index = open_index(store, kb)
+        index.refresh()
+        assert index.search("挂失").results[0].status == "none"
+        store.save("loss", "卡丢了您打95588，我们帮您先电话挂失。", base_revision=None, user="ed")
+        store.submit("loss", user="ed")
+        store.approve("loss", user="rev", override_facts="测试")
+        assert not index.refresh().skipped
+        result = index.search("挂失").results[0]
+        assert result.status == "approved" and result.spoken and result.answer.startswith("卡丢了您打95588")
+        assert index.refresh().skipped
+    finally:
+        store.close()

@@ -381,7 +381,9 @@ class SearchIndex:
     """Search over an answer source, with the index in ``conn`` (the store's database).
 
     ``conn`` must be in autocommit mode (``isolation_level=None``, as the store opens it): the
-    index issues its own BEGIN/COMMIT. One SearchIndex per connection; it is thread-safe.
+    index issues its own BEGIN/COMMIT. One SearchIndex per connection; it is thread-safe, and
+    when ``lock`` is the store's lock (``open_index`` passes it) it is safe beside the store's
+    own work on the same connection.
     """
 
     def __init__(
@@ -391,6 +393,7 @@ class SearchIndex:
         synonyms: SynonymTable | None = None,
         listeners: Iterable[SearchListener] = (),
         segmenter: object | None = None,
+        lock: threading.RLock | None = None,
     ) -> None:
         self.conn = conn
         self.source = source
@@ -403,8 +406,15 @@ class SearchIndex:
 
             segmenter = Segmenter(())
         self.segmenter = segmenter
-        self._lock = threading.RLock()
+        # The store's lock when the connection is the store's: one connection, one transaction at a time.
+        self._lock = lock or threading.RLock()
         with self._lock:
+            try:
+                version = self.conn.execute("SELECT value FROM search_meta WHERE key = 'version'").fetchone()
+            except sqlite3.OperationalError:  # no index yet
+                version = None
+            if version and version[0] != INDEX_VERSION:
+                self._clear()  # another layout: rebuilt on the next refresh
             for statement in _SCHEMA:
                 self.conn.execute(statement)
         self._stats: tuple[int, dict[str, float]] | None = None
@@ -918,4 +928,5 @@ def open_index(store: object, kb_dir: Path, style: str | None = None,
     synonyms = load_synonyms(kb_dir) + pack_synonyms(conn, style)
     from kbtool.services.querylog import LearnedAnswers  # questions approved from the search log
 
-    return SearchIndex(conn, LearnedAnswers(store), synonyms, listeners)  # type: ignore[arg-type]
+    return SearchIndex(conn, LearnedAnswers(store), synonyms, listeners,  # type: ignore[arg-type]
+                       lock=getattr(store, "_lock", None))

@@ -121,8 +121,9 @@ def bench_logging(tmp: Path, repeat: int) -> None:
         t = time.perf_counter()
         log.log_search(q, ids[:5], opened=ids[0])
         per_call.append((time.perf_counter() - t) * 1000)
-    print(f"log_search: {len(per_call)} calls, median {statistics.median(per_call):.3f} ms, p95 {_p95(per_call):.3f} ms "
-          "(mask + normalise + insert, synchronous=NORMAL on its own connection)")
+    print(f"log_search: {len(per_call)} calls, median {statistics.median(per_call):.3f} ms, mean {statistics.mean(per_call):.3f} ms,"
+          f" p95 {_p95(per_call):.3f} ms (mask + normalise + insert, synchronous=NORMAL on its own connection;"
+          f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 
     plain = open_index(store, kb)
     plain.refresh()

@@ -123,6 +123,14 @@ def test_entries_past_the_default_90_days_are_purged(log):
     assert log.conn.execute("SELECT COUNT(*) FROM querylog_opens WHERE search_id = ?", (old,)).fetchone()[0] == 0
 
 
+def test_suggestions_listed_before_the_retention_period_are_purged_too(log):
+    log.log_search("卡被吞了", ["atm"], opened="atm", at=_ago(100))
+    assert log.suggestions().suggestions
+    log.conn.execute("UPDATE querylog_suggestions SET listed_at = ?", (_ago(100),))
+    assert log.purge() == 1
+    assert log.conn.execute("SELECT COUNT(*) FROM querylog_suggestions").fetchone()[0] == 0
+
+
 def test_retention_is_configurable_and_purged_on_sync(kb, store, log):
     log.log_search("卡被吞了", ["atm"], at=_ago(10))
     log.log_search("卡丢了", ["lost"], at=_ago(3))

@@ -360,11 +360,16 @@ class QueryLog:
         cutoff = (now - dt.timedelta(days=days)).isoformat(timespec="microseconds")
         with self._lock:
             # A read first: most syncs have nothing to purge and then take no write lock at all.
-            if not self.conn.execute("SELECT 1 FROM querylog_searches WHERE at < ? LIMIT 1", (cutoff,)).fetchone():
+            due = self.conn.execute(
+                "SELECT 1 FROM querylog_searches WHERE at < ? UNION ALL SELECT 1 FROM querylog_suggestions WHERE listed_at < ?"
+                " LIMIT 1", (cutoff, cutoff)).fetchone()
+            if not due:
                 return 0
         with self._write() as conn:
             conn.execute("DELETE FROM querylog_opens WHERE search_id IN (SELECT id FROM querylog_searches WHERE at < ?)", (cutoff,))
             cur = conn.execute("DELETE FROM querylog_searches WHERE at < ?", (cutoff,))
+            # Suggestions listed that long ago stand for searches that are gone now.
+            conn.execute("DELETE FROM querylog_suggestions WHERE listed_at < ?", (cutoff,))
             return int(cur.rowcount or 0)
 
     # -- reading ------------------------------------------------------------------------------

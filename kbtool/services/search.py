@@ -36,6 +36,7 @@ import re
 import sqlite3
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ from kbtool.core.query import (
     style_synonyms,
 )
 
-INDEX_VERSION = "7"
+INDEX_VERSION = "8"
 SYNONYMS_FILE = "synonyms.yml"
 
 FIELDS = ("title", "questions", "tags", "body", "source")
@@ -305,11 +306,17 @@ def plain_answer(text: str) -> str:
 
 
 def _doc_hash(doc: AnswerLike) -> str:
-    """What the index holds of an answer, hashed: it is re-indexed when this changes."""
+    """What the index holds of an answer, hashed: it is re-indexed when this changes.
+
+    The store's ``source_hash`` (of the whole file) stands for what comes from the file; the
+    questions are hashed anyway, since a source may add questions learned from use.
+    """
     digest = hashlib.blake2b(digest_size=16)
-    for part in (doc.title, doc.kind, doc.category, *doc.tags, "\x1e", *doc.questions, "\x1e", doc.source_text,
-                 doc.spoken_text if doc.spoken_text is not None else "\x00", doc.status, "1" if doc.expired else "0",
-                 *doc.verbatim, "\x1e", doc.path):
+    source_hash = getattr(doc, "source_hash", "")
+    from_file = (source_hash,) if source_hash else (
+        doc.title, doc.kind, doc.category, *doc.tags, "\x1e", doc.source_text, *doc.verbatim, "\x1e")
+    for part in (*from_file, *doc.questions, "\x1e", doc.spoken_text if doc.spoken_text is not None else "\x00",
+                 doc.status, "1" if doc.expired else "0", doc.path):
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\x1f")
     return digest.hexdigest()
@@ -344,8 +351,10 @@ _SCHEMA = (
         tags TEXT NOT NULL,
         body TEXT NOT NULL,
         source TEXT NOT NULL,
-        info TEXT NOT NULL
+        info BLOB NOT NULL
     )""",
+    # What is shown (answer text, scripts) is only read for the results: zlib-compressed JSON.
+    "CREATE INDEX IF NOT EXISTS search_docs_expired ON search_docs (rowid) WHERE expired = 1",
     # External content: the words are stored once, in search_docs.
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts_short USING fts5(title, questions, tags,"
     " content='search_docs', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0')",
@@ -353,6 +362,7 @@ _SCHEMA = (
     " content='search_docs', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0')",
     "CREATE TABLE IF NOT EXISTS search_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL, dt INTEGER NOT NULL,"
     " ds INTEGER NOT NULL, dl INTEGER NOT NULL, py INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS search_terms_new ON search_terms (term) WHERE py = 0",
     "CREATE TABLE IF NOT EXISTS search_pinyin (key TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (key, term)) WITHOUT ROWID",
 )
 _DROP = ("search_fts_short", "search_fts_long", "search_docs", "search_terms", "search_pinyin", "search_meta")
@@ -513,7 +523,7 @@ class SearchIndex:
             for counter, words in zip(delta, _freq_sets(values), strict=True):
                 counter.update(words)
             rows.append((doc.id, digest, doc.status, int(bool(doc.expired)), *values, " ".join(map(str, lens)),
-                         json.dumps(keys, ensure_ascii=False), json.dumps(info, ensure_ascii=False)))
+                         json.dumps(keys, ensure_ascii=False), zlib.compress(json.dumps(info, ensure_ascii=False).encode("utf-8"))))
             if len(rows) >= 500:
                 self._insert(rows)
                 rows = []
@@ -845,7 +855,7 @@ class SearchIndex:
         if not rowids:
             return {}
         marks = ",".join("?" * len(rowids))
-        return {r[0]: json.loads(r[1]) for r in self.conn.execute(
+        return {r[0]: json.loads(zlib.decompress(r[1])) for r in self.conn.execute(
             f"SELECT rowid, info FROM search_docs WHERE rowid IN ({marks})", rowids)}
 
     def _result(self, score: float, row: _Row, why: list[Why], hits: set[str], info: dict[str, object]) -> SearchResult:

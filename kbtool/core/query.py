@@ -378,14 +378,16 @@ def analyze(query: str, segmenter: SegmenterLike, synonyms: SynonymTable = Synon
     groups: list[TermGroup] = []
     seen: set[str] = set()
 
-    def add_word(word: str, start: int, end: int) -> None:
-        if word in seen:
-            return
+    def add_group(word: str, start: int, end: int, own_tokens: tuple[str, ...]) -> None:
         seen.add(word)
-        variants = [Variant(word, (word,), WORDS, WEIGHTS[WORDS])]
+        variants = [Variant(word, own_tokens, WORDS, WEIGHTS[WORDS])]
         for other, group in synonyms.variants(word):
             variants.append(Variant(other, _variant_tokens(other, segmenter), SYNONYM, WEIGHTS[group.kind], group.origin))
         groups.append(TermGroup(word, start, end, tuple(v for v in variants if v.tokens)))
+
+    def add_word(word: str, start: int, end: int) -> None:
+        if word not in seen:
+            add_group(word, start, end, (word,))
 
     for word, start, end in tokens:
         for piece in index_tokens([word]):
@@ -406,11 +408,7 @@ def analyze(query: str, segmenter: SegmenterLike, synonyms: SynonymTable = Synon
         at = text.find(term)
         while at >= 0:
             if at in starts and at + len(term) in ends:
-                seen.add(term)
-                variants = [Variant(term, _variant_tokens(term, segmenter), WORDS, WEIGHTS[WORDS])]
-                for other, group in synonyms.variants(term):
-                    variants.append(Variant(other, _variant_tokens(other, segmenter), SYNONYM, WEIGHTS[group.kind], group.origin))
-                groups.append(TermGroup(term, at, at + len(term), tuple(v for v in variants if v.tokens)))
+                add_group(term, at, at + len(term), _variant_tokens(term, segmenter))
                 break
             at = text.find(term, at + 1)
     if not groups:

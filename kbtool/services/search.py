@@ -88,12 +88,12 @@ STATUS_LABELS = {"stale": "口语版待更新", "in_review": "未口语化", "dr
 EXPIRED_LABEL = "已过期"
 WHY_LABELS = {WORDS: "词语", SYNONYM: "同义词", PINYIN: "拼音", "fuzzy_title": "标题相近", "question": "问题相近"}
 
-CANDIDATES = 40         # per FTS5 table; the union is scored
+CANDIDATES = 30         # per FTS5 table; the union is scored
 EXPIRED_MARGIN = 10     # extra candidates fetched to make up for expired ones dropped
 # Answers FTS5 may rank per search and table (see _candidates): bounds the cost of a search
 # whatever the size of the knowledge base (FTS5 bm25 costs ~1.5 us per answer ranked).
-SHORT_BUDGET = 2000
-LONG_BUDGET = 1500
+SHORT_BUDGET = 1500
+LONG_BUDGET = 1000
 QUESTION_BONUS = 0.6     # an exact listed question adds this share of the query's full score
 TITLE_BONUS = 0.35
 FUZZY_FLOOR = 60.0       # similarity below this adds nothing

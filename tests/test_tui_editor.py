@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, OptionList
+from textual.widgets import OptionList
 
 from kbtool.tui.screens.article import ArticleScreen
 from kbtool.tui.screens.editor import ArticleListScreen
+from kbtool.tui.widgets.rowlist import RowList
 from tests.tui_kit import SIZE, make_app, pilot_test, settle
 
 
@@ -23,10 +24,9 @@ async def test_the_list_puts_the_least_ready_article_first(tmp_path):
     app = make_app(tmp_path, store=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        table = app.screen.query_one(DataTable)
+        table = app.screen.query_one(RowList)
         assert table.row_count == 3
-        readiness = [app.reports[str(table.coordinate_to_cell_key((r, 0)).row_key.value)].metrics.readiness
-                     for r in range(table.row_count)]
+        readiness = [app.summaries[key].readiness for key in table.keys]
         assert readiness == sorted(readiness)
         await pilot.press("k")  # kind: articles only
         assert table.row_count == 2

@@ -123,9 +123,9 @@ async def test_agent_finds_the_approved_answer_from_the_callers_words(tmp_path):
         await settle(pilot)
         first = app.screen._results[0]
         assert (first.id, first.status, first.spoken) == ("card-loss", "approved", True)
-        answer = str(app.screen.query_one("#agent-answer-body").render())
+        answer = app.screen.query_one("#agent-answer-body").plain
         assert "您可致电" in answer and "```" not in answer
-        assert "本行工作人员不会" in str(app.screen.query_one("#agent-verbatim-body").render())
+        assert "本行工作人员不会" in app.screen.query_one("#agent-verbatim-body").plain
         await pilot.press("ctrl+y")
         assert app.clipboard.startswith("您可致电95588")
 

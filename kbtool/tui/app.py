@@ -27,11 +27,12 @@ from kbtool.tui.messages import CatalogReady, DetectorReady, EntryChanged, Faile
 
 if TYPE_CHECKING:
     from kbtool.core.detect import Detector
-    from kbtool.core.report import ArticleReport
     from kbtool.core.stylepack import Pack
-    from kbtool.tui.services import Entry
+    from kbtool.tui.services import Entry, Summary
 
 REPORT_BATCH = 200
+# The longest the pack waits for the article list to be drawn before it starts compiling.
+DETECTOR_DELAY = 1.5
 
 
 @dataclass
@@ -68,7 +69,7 @@ def _lazy(target: str) -> Callable[[], Screen]:
 class KbApp(App[None]):
     """The whole application. State lives here; screens read it and call the services."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses may live anywhere
     TITLE = "kbtool"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_BINDING = "ctrl+p"
@@ -102,23 +103,39 @@ class KbApp(App[None]):
         self.catalog: dict[str, Entry] = {}
         self.catalog_ready = False
         self.load_problems: list[Any] = []
-        self.reports: dict[str, ArticleReport] = {}
+        self.summaries: dict[str, Summary] = {}
         self.reports_done = False
         self.store: Any = None
         self.search_index: Any = None
         self.user: str = self.options.user or ""
         self.tasks = Tasks()
         self.data_changed: Signal[str] = Signal(self, "data-changed")
+        self._detector_started = False
 
     def on_mount(self) -> None:
         self.switch_mode(self.start_mode)
-        self.call_after_refresh(self.milestone, "first_screen")
-        self.load_catalog()
-        self.load_detector()
+        self.load_catalog()  # mostly SQLite and file stats: it leaves the UI thread alone
+        self.call_after_refresh(self._first_screen_shown)
+
+    def _first_screen_shown(self) -> None:
+        self.milestone("first_screen")
+        # Compiling the pack is pure Python (YAML, dictionary load) and holds the GIL: it starts
+        # once the article list is on screen (or after a short wait), so it cannot delay that.
+        if self.start_mode == "editor":
+            self.set_timer(DETECTOR_DELAY, self._start_detector)
+        else:
+            self._start_detector()  # other modes have no list to draw first
+
+    def _start_detector(self) -> None:
+        if self.detector is None and not self._detector_started:
+            self._detector_started = True
+            self.load_detector()
 
     def milestone(self, name: str) -> None:
         """Record when a stage of start-up is reached (read by the start-up benchmark)."""
         self.timings.setdefault(name, time.perf_counter())
+        if name == "list_shown":
+            self._start_detector()
 
     # -- workers: plain calls into the services, results posted as messages --------------------
 
@@ -163,23 +180,39 @@ class KbApp(App[None]):
         self.post_message(DetectorReady(pack, detector))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="check")
-    def check_all(self, detector: Detector, entries: list[Entry]) -> None:
+    def check_all(self, detector: Detector, entries: list[Entry], store: Any) -> None:
+        """A summary per article for the list: from the cache when the article is unchanged."""
         from kbtool.tui import services
 
         worker = get_current_worker()
-        batch: dict[str, Any] = {}
+        cache_path = services.summary_cache_path(store)
+        signature = services.checks_signature(detector.pack)
+        cached = services.load_summaries(cache_path, signature)
+        kept: dict[str, tuple[str, services.Summary]] = {}
+        batch: dict[str, services.Summary] = {}
         total = len(entries)
+        fresh = 0
         for i, entry in enumerate(entries, 1):
             if worker.is_cancelled:
                 return
-            report = services.check_entry(detector, entry)
-            if report is not None:
-                batch[entry.id] = report
-            if len(batch) >= REPORT_BATCH:
+            hit = cached.get(entry.id)
+            if hit is not None and hit[0] == entry.source_hash:
+                summary = hit[1]
+            else:
+                report = services.check_entry(detector, entry)
+                if report is None:
+                    continue
+                summary = services.summarize(report)
+                fresh += 1
+            kept[entry.id] = (entry.source_hash, summary)
+            batch[entry.id] = summary
+            if len(batch) >= REPORT_BATCH and fresh:
                 self.post_message(ReportsReady(batch))
                 self.post_message(Progress("check", "检查文章", i, total))
                 batch = {}
         self.post_message(ReportsReady(batch, final=True))
+        if fresh:
+            services.save_summaries(cache_path, signature, kept)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def open_search(self) -> None:
@@ -221,6 +254,8 @@ class KbApp(App[None]):
             self.notify(message.note, timeout=5)
         self.milestone("catalog_ready")
         self.data_changed.publish("catalog")
+        if not self.catalog:
+            self._start_detector()  # no list to wait for
         self._start_checks()
         self._start_search()
 
@@ -234,16 +269,16 @@ class KbApp(App[None]):
 
     def _start_checks(self) -> None:
         if self.detector is not None and self.catalog_ready:
-            self.reports = {}
+            self.summaries = {}
             self.reports_done = False
-            self.check_all(self.detector, list(self.catalog.values()))
+            self.check_all(self.detector, list(self.catalog.values()), self.store)
 
     def _start_search(self) -> None:
         if self.store is not None and self.pack is not None and self.search_index is None:
             self.open_search()
 
     def on_reports_ready(self, message: ReportsReady) -> None:
-        self.reports.update(message.reports)
+        self.summaries.update(message.reports)
         if message.final:
             self._finish("check")
             self.reports_done = True

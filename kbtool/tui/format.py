@@ -106,3 +106,52 @@ def finding_line(finding: object, width: int, decision: str = "") -> Text:
     line = Text(head, style=LEVEL_TEXT[level])
     line.append(body)
     return line
+
+
+# -- wrapping Chinese ---------------------------------------------------------------------------
+# Rich and Textual wrap at spaces: a run of Chinese has none, so "1. 坐席须核实……" breaks after
+# "1." and leaves the number alone on its line. Chinese may break between any two characters,
+# except before closing punctuation (and not after opening punctuation).
+
+_NO_BREAK_BEFORE = set("，。、；：！？）》」』”’】〕…—,.;:!?)]}%")
+_NO_BREAK_AFTER = set("（《「『“‘【〔([{")
+
+
+def _is_wide(ch: str) -> bool:
+    return cell_len(ch) == 2
+
+
+def wrap_offsets(line: str, width: int) -> list[int]:
+    """Where to break one line (no newlines) so each piece fits ``width`` cells."""
+    if width <= 0 or cell_len(line) <= width:
+        return []
+    breaks: list[int] = []
+    start, used, last_ok = 0, 0, -1
+    for i, ch in enumerate(line):
+        if i > start:
+            prev = line[i - 1]
+            if (_is_wide(prev) or _is_wide(ch) or prev == " ") and ch not in _NO_BREAK_BEFORE and prev not in _NO_BREAK_AFTER:
+                last_ok = i
+        w = cell_len(ch)
+        if used + w > width and i > start:
+            cut = last_ok if last_ok > start else i
+            breaks.append(cut)
+            start, used, last_ok = cut, cell_len(line[cut:i]), -1
+        used += w
+    return breaks
+
+
+def wrap_text(text: Text, width: int) -> Text:
+    """``text`` with line breaks put where Chinese may break, keeping its styles."""
+    out = Text(end="")
+    lines = text.split("\n", allow_blank=True)
+    for n, line in enumerate(lines):
+        pieces = line.divide(wrap_offsets(line.plain, width))
+        for k, piece in enumerate(pieces):
+            piece.rstrip()
+            out.append_text(piece)
+            if k < len(pieces) - 1:
+                out.append("\n")
+        if n < len(lines) - 1:
+            out.append("\n")
+    return out

@@ -123,6 +123,89 @@ def check_entry(detector: Any, entry: Entry) -> Any:
         return None
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What the article list shows of a check: kept small, 10,000 of them stay in memory."""
+
+    readiness: int
+    findings: int
+    worst: str | None
+    read_aloud: float
+
+
+def summarize(report: Any) -> Summary:
+    from kbtool.core.stylepack import LEVEL_RANK
+
+    worst = min((f.level for f in report.findings), key=LEVEL_RANK.__getitem__, default=None)
+    return Summary(report.metrics.readiness, len(report.findings), worst, report.metrics.read_aloud_seconds)
+
+
+# Checking is ~85,000 characters a second with the default pack: a 10,000-article knowledge base
+# takes minutes. The list's summaries are kept between runs, keyed by each article's content
+# hash and by everything that changes a check's outcome (pack files, kbtool's own code).
+SUMMARY_CACHE_VERSION = 1
+
+
+def summary_cache_path(store: Any) -> Path | None:
+    db = getattr(store, "db_path", None)
+    return Path(db).with_name(Path(db).name + ".tui-summaries.json") if db else None
+
+
+def checks_signature(pack: Any) -> str:
+    import hashlib
+
+    import kbtool
+    from kbtool import core
+
+    digest = hashlib.sha256(f"{SUMMARY_CACHE_VERSION}|{kbtool.__version__}".encode())
+    files: set[Path] = set()
+    for source in getattr(pack, "sources", ()):
+        path = Path(source)
+        folder = path.parent
+        files.add(path)
+        files.update(folder.glob("*.yml"))
+        files.update(folder.glob("*.yaml"))
+    files.update(Path(core.__file__).parent.glob("*.py"))
+    for path in sorted(files):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def load_summaries(path: Path | None, signature: str) -> dict[str, tuple[str, Summary]]:
+    """Cached summaries (article id -> (content hash, summary)); {} when absent or outdated."""
+    import json
+
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("signature") != signature:
+            return {}
+        return {k: (v[0], Summary(*v[1:])) for k, v in data["articles"].items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}  # a missing or damaged cache only costs a re-check
+
+
+def save_summaries(path: Path | None, signature: str, summaries: dict[str, tuple[str, Summary]]) -> None:
+    import json
+    import os
+
+    if path is None:
+        return
+    data = {"signature": signature,
+            "articles": {k: [h, s.readiness, s.findings, s.worst, s.read_aloud] for k, (h, s) in summaries.items()}}
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # read-only folder: the next start checks again
+
+
 def check_draft(detector: Any, text: str, source: str) -> tuple[list[Any], Any, Any, str]:
     """Findings, metrics, fact check and a problem note for a spoken draft.
 

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from kbtool.tui.format import clip, marked
 from kbtool.tui.messages import SearchDone, StoreRefused
 from kbtool.tui.screens.base import KbScreen
+from kbtool.tui.widgets.wrapped import WrappedText
 
 SEARCH_DEBOUNCE = 0.12
 STATUS_BADGE = {
@@ -44,9 +45,9 @@ class AgentScreen(KbScreen):
             yield OptionList(id="agent-results")
             with Vertical(id="agent-right"):
                 with VerticalScroll(id="agent-answer"):
-                    yield Static(id="agent-answer-body")
+                    yield WrappedText(id="agent-answer-body")
                 with VerticalScroll(id="agent-verbatim"):
-                    yield Static(id="agent-verbatim-body")
+                    yield WrappedText(id="agent-verbatim-body")
         yield Static(id="agent-why")
 
     def on_mount(self) -> None:
@@ -71,14 +72,21 @@ class AgentScreen(KbScreen):
         if self._results:
             return
         app = self.kb
-        body = self.query_one("#agent-answer-body", Static)
+        body = self.query_one("#agent-answer-body", WrappedText)
         if app.search_index is None:
             if "search" in app.tasks.running or "catalog" in app.tasks.running or "detector" in app.tasks.running:
-                body.update(Text("正在准备检索…（可以先输入）", style="dim"))
+                body.set_text(Text("正在准备检索…（可以先输入）", style="dim"))
             else:
-                body.update(Text("检索不可用：审核库没有打开。", style="dim"))
+                body.set_text(Text("检索不可用：审核库没有打开。", style="dim"))
         elif not self.query_one(Input).value.strip():
-            body.update(Text("输入来电人说的话，结果随打随出。\n↑↓ 选择 · Ctrl+Y 复制答案 · Ctrl+F 报错", style="dim"))
+            body.set_text(Text("输入来电人说的话，结果随打随出。\n↑↓ 选择 · Ctrl+Y 复制答案 · Ctrl+F 报错", style="dim"))
+
+    def on_resize(self) -> None:
+        if self._results:
+            keep = self.query_one("#agent-results", OptionList).highlighted
+            self._fill(self._results)
+            if keep is not None:
+                self.query_one("#agent-results", OptionList).highlighted = keep
 
     # -- searching as the agent types --------------------------------------------------------------
 
@@ -133,7 +141,7 @@ class AgentScreen(KbScreen):
         self._results = results
         options = self.query_one("#agent-results", OptionList)
         options.clear_options()
-        width = max(10, options.scrollable_content_region.width - 4)
+        width = max(10, options.size.width - 10)  # after "NN ✓ ", the borders and a scrollbar
         for i, r in enumerate(results, 1):
             icon, color = STATUS_BADGE.get(r.status, ("·", "#768390"))
             line = Text(f"{i:>2} ", style="dim")
@@ -146,7 +154,7 @@ class AgentScreen(KbScreen):
             self.query_one("#agent-verbatim").display = False
             self.query_one("#agent-why", Static).update("")
             if self._query.strip() and self.kb.search_index is not None:
-                self.query_one("#agent-answer-body", Static).update(Text("没有找到。换个说法试试，比如说出业务名称。", style="dim"))
+                self.query_one("#agent-answer-body", WrappedText).set_text(Text("没有找到。换个说法试试，比如说出业务名称。", style="dim"))
             else:
                 self._show_state()
         self._show_answer()
@@ -179,13 +187,13 @@ class AgentScreen(KbScreen):
         if result.labels:
             head.append("\n")
         head.append_text(text)
-        self.query_one("#agent-answer-body", Static).update(head)
+        self.query_one("#agent-answer-body", WrappedText).set_text(head)
         box = self.query_one("#agent-answer")
         box.border_title = f"答案 · {clip(result.title, 40)}"
         box.scroll_home(animate=False)
         verbatim = self.query_one("#agent-verbatim")
         verbatim.display = bool(result.verbatim)
-        self.query_one("#agent-verbatim-body", Static).update(Text("\n\n".join(result.verbatim)))
+        self.query_one("#agent-verbatim-body", WrappedText).set_text(Text("\n\n".join(result.verbatim)))
         why = "、".join(w.describe() for w in result.why[:4])
         self.query_one("#agent-why", Static).update(Text(f"匹配：{why}" if why else "", style="dim"))
 

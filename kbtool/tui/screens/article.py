@@ -49,7 +49,7 @@ class ArticleScreen(KbScreen):
     MODE = "editor"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "move(1)", "下一处", id="article.next"),
-        Binding("p", "move(-1)", "上一处", id="article.prev"),
+        Binding("p", "move(-1)", "上一处", id="article.prev", show=False),
         Binding("a", "accept(0)", "采纳", id="article.accept"),
         *[Binding(str(k), f"accept({k - 1})", f"采纳第{k}个替换", id=f"article.accept{k}", show=False) for k in range(1, 10)],
         Binding("x", "reject", "不改", id="article.reject"),
@@ -58,7 +58,7 @@ class ArticleScreen(KbScreen):
         Binding("d", "focus_draft", "写稿", id="article.draft"),
         Binding("ctrl+s", "save", "保存", id="article.save", priority=True),
         Binding("ctrl+t", "submit", "提交", id="article.submit", priority=True, tooltip="保存并提交审核"),
-        Binding("escape", "back", "返回", id="article.back"),
+        Binding("escape", "back", "返回", id="article.back", show=False),
     ]
 
     def __init__(self, article_id: str) -> None:
@@ -464,12 +464,12 @@ class ArticleScreen(KbScreen):
                 bar.append(f" · {check.note}", style="bold red")
             bar.append(" · ")
             bar.append_text(facts_text(check.facts))
-        if self.base_revision is not None:
-            bar.append(f" · r{self.base_revision}", style="dim")
-        else:
-            bar.append(" · 尚未保存过", style="dim")
         if self._text != self._saved_text:
             bar.append(" · 未保存", style="bold yellow")
+        elif self.base_revision is not None:
+            bar.append(f" · 已保存 r{self.base_revision}", style="dim")
+        else:
+            bar.append(" · 尚未保存过", style="dim")
         self.query_one("#article-bar", Static).update(bar)
 
     # -- saving and submitting ---------------------------------------------------------------------------

@@ -53,7 +53,8 @@ class KbScreen(Screen[None]):
         app = self.kb
         pack = app.pack.name if app.pack is not None else (app.options.style or "default")
         user = f" · 用户 {app.user}" if app.user else ""
-        self.query_one(ModeBar).set_text(self.title or self.TITLE or "", f"{app.options.kb_dir} · 规则包 {pack}{user}")
+        kb = app.options.kb_dir.resolve().name or str(app.options.kb_dir)  # the folder, not a long path
+        self.query_one(ModeBar).set_text(self.title or self.TITLE or "", f"{kb} · 规则包 {pack}{user}")
 
     def refresh_data(self, kind: str) -> None:
         """Redraw from the app's state; ``kind`` says what changed (articles, reports, …)."""

@@ -10,19 +10,25 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from kbtool.tui.format import KIND_LABEL, LEVEL_TEXT, clip, status_label
 from kbtool.tui.screens.base import KbScreen
+from kbtool.tui.widgets.rowlist import Column, RowList
 
 SORTS = (("readiness", "就绪度↑"), ("findings", "问题数↓"), ("title", "标题"))
 KINDS = ("", "article", "announcement")
 ALL = "全部"
 # Fixed columns of the list; the title takes what is left of the width.
-COLUMNS = (("ready", "就绪", 4), ("count", "问题", 4), ("status", "状态", 8), ("kind", "类型", 4), ("cat", "分类", 8))
+COLUMNS = (
+    Column("就绪", 4, "right"), Column("问题", 4, "right"), Column("状态", 8), Column("类型", 4),
+    Column("分类", 8), Column("标题", None),
+)
+# While every article is being checked, redraw the list at most this often.
+REPORTS_REDRAW = 0.5
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Row:
     """What the list shows of one article (pure data, built from the app's state)."""
 
@@ -40,14 +46,11 @@ class Row:
 def build_rows(app: Any) -> list[Row]:
     rows = []
     for entry in app.catalog.values():
-        report = app.reports.get(entry.id)
-        worst = None
-        if report is not None and report.findings:
-            worst = min(report.findings, key=lambda f: f.rank).level
+        summary = app.summaries.get(entry.id)
         rows.append(Row(
-            id=entry.id, title=entry.title, kind=entry.kind, category=entry.category,
-            status=entry.status, readiness=report.metrics.readiness if report else None,
-            findings=len(report.findings) if report else None, worst=worst, tags=entry.tags,
+            id=entry.id, title=entry.title, kind=entry.kind, category=entry.category, status=entry.status,
+            readiness=summary.readiness if summary else None, findings=summary.findings if summary else None,
+            worst=summary.worst if summary else None, tags=entry.tags,
         ))
     return rows
 
@@ -71,13 +74,18 @@ def select_rows(rows: list[Row], text: str, kind: str, category: str, status: st
     return out
 
 
+def row_cells(r: Row) -> list[str | Text]:
+    ready = Text("…" if r.readiness is None else str(r.readiness))
+    count = Text("" if r.findings is None else str(r.findings), style=LEVEL_TEXT[r.worst] if r.worst else "")
+    return [ready, count, status_label(r.status), KIND_LABEL.get(r.kind, r.kind), r.category, r.title]
+
+
 class ArticleListScreen(KbScreen):
     """Every article with its readiness; Enter opens the editor."""
 
     TITLE = "编辑"
     MODE = "editor"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "打开", id="list.open", show=False),
         Binding("slash", "focus_filter", "筛选", id="list.filter"),
         Binding("k", "cycle('kind')", "类型", id="list.kind"),
         Binding("c", "cycle('category')", "分类", id="list.category"),
@@ -92,7 +100,7 @@ class ArticleListScreen(KbScreen):
             with Horizontal(id="list-bar"):
                 yield Input(placeholder="筛选：标题、编号、标签（/）", id="list-filter")
                 yield Static(id="list-state")
-            yield DataTable(id="list-table", cursor_type="row", zebra_stripes=True)
+            yield RowList(COLUMNS, row_cells, id="list-table")
             yield Static(id="list-empty")
 
     def on_mount(self) -> None:
@@ -103,49 +111,42 @@ class ArticleListScreen(KbScreen):
         self.sort = "readiness"
         self._rows: list[Row] = []
         self._shown: list[Row] = []
-        self._title_width = 0
-        table = self.query_one(DataTable)
-        for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
-        table.add_column("标题", key="title")
-        table.focus()
+        self._redraw_pending = False
+        self.query_one(RowList).focus()
         self.refresh_data("mount")
-
-    def on_resize(self) -> None:
-        if self._title_width != self._fit_title_width():
-            self._fill()
-
-    def _fit_title_width(self) -> int:
-        fixed = sum(width + 2 for _, _, width in COLUMNS)  # DataTable pads each cell by 1 each side
-        return max(10, self.query_one(DataTable).size.width - fixed - 3)
 
     def refresh_data(self, kind: str) -> None:
         if kind in ("progress", "detector", "search", "failed"):
             if kind == "failed":
                 self._update_state()
             return
+        if kind == "reports" and not self.kb.reports_done:
+            # Batches arrive every few milliseconds on a big knowledge base: redraw now and
+            # then, not for each batch.
+            if not self._redraw_pending:
+                self._redraw_pending = True
+                self.set_timer(REPORTS_REDRAW, self._redraw_reports)
+            return
+        self._rebuild(keep=kind != "reports")
+
+    def _redraw_reports(self) -> None:
+        self._redraw_pending = False
+        self._rebuild(keep=False)
+
+    def _rebuild(self, keep: bool) -> None:
         had_reports = any(r.readiness is not None for r in self._rows)
         self._rows = build_rows(self.kb)
         # The first scores re-sort the list: start at the top then, not on the row that moved.
-        self._fill(keep=had_reports or kind not in ("reports",))
+        self._fill(keep=keep or had_reports)
+        if self._rows:
+            self.call_after_refresh(self.kb.milestone, "list_shown")
 
     def _fill(self, keep: bool = True) -> None:
-        table = self.query_one(DataTable)
-        current = self.current_id() if keep else None
-        self._title_width = self._fit_title_width()
+        table = self.query_one(RowList)
+        current = table.current_key if keep else None
         self._shown = select_rows(self._rows, self.query_one("#list-filter", Input).value,
                                   self.kind, self.category, self.status, self.sort)
-        table.clear()
-        for r in self._shown:
-            ready = Text("…" if r.readiness is None else str(r.readiness), justify="right")
-            count = Text("" if r.findings is None else str(r.findings), justify="right",
-                         style=LEVEL_TEXT[r.worst] if r.worst else "")
-            table.add_row(ready, count, status_label(r.status), KIND_LABEL.get(r.kind, r.kind),
-                          clip(r.category, 8), clip(r.title, self._title_width), key=r.id)
-        if current is not None:
-            index = next((i for i, r in enumerate(self._shown) if r.id == current), None)
-            if index is not None:
-                table.move_cursor(row=index, animate=False)
+        table.set_rows([r.id for r in self._shown], self._shown, keep=current)
         self._update_state()
 
     def _update_state(self) -> None:
@@ -153,7 +154,8 @@ class ArticleListScreen(KbScreen):
         sort_label = dict(SORTS)[self.sort]
         kind = KIND_LABEL.get(self.kind, ALL) if self.kind else ALL
         self.query_one("#list-state", Static).update(
-            f"类型 {kind} · 分类 {clip(self.category or ALL, 8)} · 状态 {self.status or ALL} · 排序 {sort_label}"
+            f"{kind if self.kind else '全部类型'} · {clip(self.category, 8) if self.category else '全部分类'}"
+            f" · {self.status or '全部状态'} · {sort_label}"
         )
         box = self.query_one("#list-box")
         box.border_title = f"文章 {len(self._shown)}/{len(self._rows)}"
@@ -169,10 +171,7 @@ class ArticleListScreen(KbScreen):
         empty.display = not self._shown
 
     def current_id(self) -> str | None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return None
-        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        return self.query_one(RowList).current_key
 
     # -- actions ----------------------------------------------------------------------------------
 
@@ -194,7 +193,7 @@ class ArticleListScreen(KbScreen):
         self.query_one("#list-filter", Input).focus()
 
     def action_focus_table(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(RowList).focus()
 
     @on(Input.Changed, "#list-filter")
     def _filter(self) -> None:
@@ -202,16 +201,11 @@ class ArticleListScreen(KbScreen):
 
     @on(Input.Submitted, "#list-filter")
     def _filter_done(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(RowList).focus()
 
-    @on(DataTable.RowSelected, "#list-table")
-    def _selected(self, event: DataTable.RowSelected) -> None:
-        self.open_article(str(event.row_key.value))
-
-    def action_open(self) -> None:
-        article_id = self.current_id()
-        if article_id:
-            self.open_article(article_id)
+    @on(RowList.Selected, "#list-table")
+    def _selected(self, event: RowList.Selected) -> None:
+        self.open_article(event.key)
 
     def action_reload(self) -> None:
         self.kb.reload()

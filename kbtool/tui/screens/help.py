@@ -13,19 +13,20 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-ROLES = """\
-kbtool 把公文腔的知识库文章改成坐席说得出口的口语答案。
+from kbtool.tui.widgets.wrapped import WrappedText
 
-编辑（F2）  文章列表按就绪度排序，回车打开。左上是原文，问题按级别标色；右边是问题清单。
-           n/p 在问题间移动，a 采纳建议（1-9 选第几个替换），x 不改，e 自己改写，u 撤销。
-           d 进入下面的口语稿直接修改，稿子边写边检查。Ctrl+S 保存，Ctrl+T 提交审核。
-审核（F3）  待审队列，回车查看原文与口语稿的逐词差异、事实核对和剩余问题；
-           a 通过，r 退回修改（必须写意见），h 查看历史。作者不能审核自己的稿子。
-查询（F4）  直接输入来电人说的话，结果随打随出；上下键选择，答案大字显示，
-           合规话术单独框出，Ctrl+Y 复制答案。
-规则（F5）  浏览当前规则包的每条规则；按 t 输入一句话，立刻看哪些规则会标出来。
-
-任何界面：Ctrl+P 命令面板（所有操作和文章都能搜到），F9 切换用户，Ctrl+Q 退出。"""
+ROLES = (
+    ("", "kbtool 把公文腔的知识库文章改成坐席说得出口的口语答案。任何界面：Ctrl+P 打开命令面板（所有操作和文章都能搜到），"
+         "F9 切换用户，Ctrl+Q 退出。"),
+    ("编辑 F2", "文章列表默认把就绪度最低的排在前面，回车打开。左上是原文，问题按级别标色；右边是问题清单和说明。"
+                "n / p 在问题间移动，a 采纳建议（1-9 选第几个替换），x 不改，e 自己改写，u 撤销。"
+                "d 进入下面的口语稿直接修改，稿子边写边检查，底栏显示就绪度、朗读时长和事实核对。Ctrl+S 保存，Ctrl+T 提交审核。"),
+    ("审核 F3", "待审队列，回车打开：左边是原文到口语稿的逐词差异（v 切换成口语稿或原文），右边是事实核对、剩余问题和历史。"
+                "a 通过，r 退回修改，x 驳回（都要写意见）。作者不能通过自己写的稿子：换一位用户（F9）来审。"),
+    ("查询 F4", "直接输入来电人说的话，结果随打随出；↑↓ 选择。答案醒目显示，合规话术单独框出、照读；"
+                "Ctrl+Y 复制答案，Ctrl+F 报告答案有误。"),
+    ("规则 F5", "浏览当前规则包的每条规则（/ 筛选）；按 t 输入一句话，立刻看哪些规则会标出来、改后是什么样。"),
+)
 
 SCREENS = (
     ("全局", "kbtool.tui.app:KbApp"),
@@ -67,7 +68,12 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box") as box:
             box.border_title = "帮助（Esc 关闭）"
-            yield Static(Text(ROLES))
+            for title, text in ROLES:
+                line = Text()
+                if title:
+                    line.append(f"【{title}】", style="bold")
+                line.append(text)
+                yield WrappedText(line, classes="help-role")
             yield Static(key_table(), id="help-keys")
 
     def action_close(self) -> None:

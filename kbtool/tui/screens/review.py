@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Static
 from kbtool.tui.format import LEVEL_TEXT, clip, finding_line, mmss
 from kbtool.tui.messages import EntryChanged, ReviewDone, ReviewLoaded, ReviewQueueLoaded, StoreRefused
 from kbtool.tui.screens.base import KbScreen
+from kbtool.tui.widgets.wrapped import WrappedText
 
 DELETED = "strike #e5534b"
 INSERTED = "bold #57ab5a"
@@ -164,7 +165,7 @@ class ReviewDetailScreen(KbScreen):
     def body(self) -> ComposeResult:
         with Horizontal(id="review-main"):
             with VerticalScroll(id="review-text"):
-                yield Static("正在载入…", id="review-text-body")
+                yield WrappedText("正在载入…", id="review-text-body")
             with Vertical(id="review-side"):
                 with VerticalScroll(id="review-facts"):
                     yield Static(id="review-facts-body")
@@ -189,7 +190,7 @@ class ReviewDetailScreen(KbScreen):
 
     def load(self) -> None:
         if self.kb.detector is None:
-            self.query_one("#review-text-body", Static).update("规则包加载中，马上就好…")
+            self.query_one("#review-text-body", WrappedText).set_text("规则包加载中，马上就好…")
             return
         self.fetch(self.kb.store, self.kb.detector)
 
@@ -205,7 +206,7 @@ class ReviewDetailScreen(KbScreen):
 
     def on_review_loaded(self, message: ReviewLoaded) -> None:
         if message.view is None:
-            self.query_one("#review-text-body", Static).update(Text(message.error, style="bold red"))
+            self.query_one("#review-text-body", WrappedText).set_text(Text(message.error, style="bold red"))
             self.notify(message.error, title="无法审核", severity="error", timeout=8)
             return
         self.view = message.view
@@ -214,13 +215,13 @@ class ReviewDetailScreen(KbScreen):
     def _paint(self) -> None:
         view = self.view
         rev = view.revision
-        body = self.query_one("#review-text-body", Static)
+        body = self.query_one("#review-text-body", WrappedText)
         if self.shown == "diff":
-            body.update(diff_text(view.diff))
+            body.set_text(diff_text(view.diff))
         elif self.shown == "spoken":
-            body.update(Text(rev.spoken_text))
+            body.set_text(Text(rev.spoken_text))
         else:
-            body.update(Text(view.article.source_text))
+            body.set_text(Text(view.article.source_text))
         box = self.query_one("#review-text")
         box.border_title = f"{VIEW_LABEL[self.shown]} · r{rev.number} · 作者 {rev.author}"
         box.border_subtitle = "v 切换视图"

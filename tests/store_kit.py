@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from pathlib import Path
 
 from kbtool.services.store import Store
@@ -47,3 +49,20 @@ TEAM = {"editors": ["alice", "erin"], "reviewers": ["bob", "alice"], "agents": [
 
 def open_store(tmp_path: Path, kb: Path) -> Store:
     return Store.open(tmp_path / "store.db", kb_dir=kb)
+
+
+class FixedDay:
+    """The store's answers with 'expired' computed for a fixed day, so labelled sets do not rot."""
+
+    def __init__(self, store: Store, day: dt.date, valid_until: dict[str, dt.date | None]) -> None:
+        self.store, self.day, self.valid_until = store, day, valid_until
+
+    def generation(self) -> int:
+        return self.store.generation()
+
+    def answers(self, include_expired: bool = True):  # type: ignore[no-untyped-def]
+        docs = []
+        for doc in self.store.answers(include_expired=True):
+            until = self.valid_until.get(doc.id)
+            docs.append(dataclasses.replace(doc, expired=until is not None and until < self.day))
+        return docs

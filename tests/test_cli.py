@@ -65,8 +65,10 @@ def test_check_json_contract(setup, capsys):
     assert code == 0
     (file,) = doc["files"]
     (finding,) = file["findings"]
-    assert {"rule", "level", "category", "start", "end", "line", "column", "text", "message", "suggestions", "score", "safe"} <= set(finding)
-    assert (finding["start"], finding["end"], finding["text"], finding["suggestions"]) == (GOOD.index("本行"), GOOD.index("本行") + 2, "本行", ["我们"])
+    assert {"rule", "level", "category", "start", "end", "line", "column", "text", "message", "suggestions", "score",
+            "safe"} <= set(finding)
+    at = GOOD.index("本行")
+    assert (finding["start"], finding["end"], finding["text"], finding["suggestions"]) == (at, at + 2, "本行", ["我们"])
     assert {"characters", "sentences", "longest_sentence", "long_sentence_share", "read_aloud_seconds",
             "findings_per_100_chars", "readiness"} <= set(file["metrics"])
     assert doc["summary"]["findings"] == 1

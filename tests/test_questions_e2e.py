@@ -10,8 +10,6 @@ after, and the search labelled set (tests/data/search_queries.yml) must not get 
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import random
 from pathlib import Path
 
@@ -26,29 +24,13 @@ from kbtool.services.packs import load_pack
 from kbtool.services.querylog import LearnedAnswers, QueryLog, SearchLogger
 from kbtool.services.search import SearchIndex, synonyms_for
 from kbtool.services.store import Store
+from tests.store_kit import FixedDay
 
 ROOT = Path(__file__).resolve().parent.parent
 KB = ROOT / "kb"
 SESSIONS = ROOT / "tests" / "data" / "agent_sessions.yml"
 LABELLED = ROOT / "tests" / "data" / "search_queries.yml"
 AGENTS = [f"agent{i:02d}" for i in range(1, 9)]
-
-
-class FixedDay:
-    """The store's answers with 'expired' computed for a fixed day (as the search eval does)."""
-
-    def __init__(self, store: Store, day: dt.date, valid_until: dict[str, dt.date | None]) -> None:
-        self.store, self.day, self.valid_until = store, day, valid_until
-
-    def generation(self) -> int:
-        return self.store.generation()
-
-    def answers(self, include_expired: bool = True):  # type: ignore[no-untyped-def]
-        out = []
-        for doc in self.store.answers(include_expired=True):
-            until = self.valid_until.get(doc.id)
-            out.append(dataclasses.replace(doc, expired=until is not None and until < self.day))
-        return out
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,6 @@ Reports recall@1, recall@5 and MRR over the whole set and per style; fails below
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 from collections import defaultdict
 from pathlib import Path
 
@@ -19,28 +17,12 @@ from kbtool.services.kb import load_articles
 from kbtool.services.packs import load_pack
 from kbtool.services.search import SearchIndex, synonyms_for
 from kbtool.services.store import Store
+from tests.store_kit import FixedDay
 
 ROOT = Path(__file__).resolve().parent.parent
 KB = ROOT / "kb"
 QUERIES = ROOT / "tests" / "data" / "search_queries.yml"
 MIN_RECALL_AT_5 = 0.9
-
-
-class FixedDay:
-    """The store's answers with 'expired' computed for a fixed day, so the set does not rot."""
-
-    def __init__(self, store: Store, day: dt.date, valid_until: dict[str, dt.date | None]) -> None:
-        self.store, self.day, self.valid_until = store, day, valid_until
-
-    def generation(self) -> int:
-        return self.store.generation()
-
-    def answers(self, include_expired: bool = True):  # type: ignore[no-untyped-def]
-        docs = []
-        for doc in self.store.answers(include_expired=True):
-            until = self.valid_until.get(doc.id)
-            docs.append(dataclasses.replace(doc, expired=until is not None and until < self.day))
-        return docs
 
 
 @pytest.fixture(scope="module")

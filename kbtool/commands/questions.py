@@ -13,26 +13,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-
-def _store_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--user", help="act as this user (default: $KBTOOL_USER or the operating-system user)")
-    p.add_argument("--db", metavar="FILE", help="store database (default: $KBTOOL_DB or KB/.kbtool/kbtool.db)")
-    p.add_argument("--kb", default="kb", metavar="DIR", help="knowledge-base folder (default: ./kb)")
-
-
-def _format_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("text", "json"), default="text")
-
-
-def _json(data: object) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+from kbtool.commands.plumbing import format_option, print_json, store_options
 
 
 def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -60,7 +46,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         report.suggestions = report.suggestions[:args.limit]
         report.gaps = report.gaps[:args.limit]
     if args.format == "json":
-        _json(report.to_dict())
+        print_json(report.to_dict())
         return 0
     if report.suggestions:
         print("建议补充的问法（坐席这样搜、打开了这篇答案，但答案的问法里没有）：")
@@ -107,7 +93,7 @@ def cmd_changes(args: argparse.Namespace) -> int:
     with store, log:
         changes = log.question_changes(args.id, args.revision)
     if args.format == "json":
-        _json(changes.to_dict())
+        print_json(changes.to_dict())
         return 0
     rev = f"r{changes.revision}" if changes.revision else "（无草稿）"
     print(f"{args.id} {rev} 的问法：")
@@ -125,7 +111,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     with store, log:
         rows = log.searches(args.limit)
     if args.format == "json":
-        _json(rows)
+        print_json(rows)
         return 0
     for r in rows:
         opened = "、".join(f"{o['id']}{'（复制）' if o['action'] == 'copy' else ''}" for o in r["opened"]) or "-"  # type: ignore[index]
@@ -148,7 +134,7 @@ def cmd_dupes(args: argparse.Namespace) -> int:
     exact = qcore.duplicate_questions(sites)
     near = qcore.near_duplicate_questions(sites, args.min_score) if not args.exact_only else []
     if args.format == "json":
-        _json({"duplicates": [d.to_dict() for d in exact], "near": [d.to_dict() for d in near]})
+        print_json({"duplicates": [d.to_dict() for d in exact], "near": [d.to_dict() for d in near]})
     else:
         for d in [*exact, *near]:
             for site in d.sites:
@@ -189,8 +175,8 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     q_sub = q.add_subparsers(dest="questions_command", required=True)
 
     p = q_sub.add_parser("suggest", help="questions to add, learned from searches that ended in an opened answer; and gaps")
-    _store_options(p)
-    _format_option(p)
+    store_options(p)
+    format_option(p)
     common(p)
     p.add_argument("--min-count", type=int, default=1, metavar="N", help="only wordings searched at least N times")
     p.add_argument("--limit", type=int, default=0, metavar="N", help="show at most N suggestions and N gaps")
@@ -200,19 +186,19 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     p.add_argument("suggestion_id", metavar="SUGGESTION_ID")
     p.add_argument("--as", dest="as_text", metavar="TEXT", help="add this wording instead of the suggested one")
     p.add_argument("--article", metavar="ID", help="add it to this article (required for a gap)")
-    _store_options(p)
+    store_options(p)
     common(p)
     p.set_defaults(func=cmd_accept)
 
     p = q_sub.add_parser("dismiss", help="never suggest this wording (or near duplicates) again")
     p.add_argument("suggestion_id", metavar="SUGGESTION_ID")
-    _store_options(p)
+    store_options(p)
     common(p)
     p.set_defaults(func=cmd_dismiss)
 
     p = q_sub.add_parser("dupes", help="questions listed under two answers, or nearly")
-    _store_options(p)
-    _format_option(p)
+    store_options(p)
+    format_option(p)
     common(p)
     p.add_argument("--exact-only", action="store_true", help="only the same question after normalisation")
     p.add_argument("--files-only", action="store_true", help="only questions in kb/ files (not those approved in the store)")
@@ -222,15 +208,15 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     p = q_sub.add_parser("changes", help="questions a draft adds or drops (what the reviewer approves)")
     p.add_argument("id", metavar="ID")
     p.add_argument("--revision", type=int, metavar="N", help="revision number (default: the head)")
-    _store_options(p)
-    _format_option(p)
+    store_options(p)
+    format_option(p)
     common(p)
     p.set_defaults(func=cmd_changes)
 
     p = q_sub.add_parser("log", help="logged searches, newest first (queries are stored masked)")
     p.add_argument("--limit", type=int, default=50, metavar="N")
-    _store_options(p)
-    _format_option(p)
+    store_options(p)
+    format_option(p)
     common(p)
     p.set_defaults(func=cmd_log)
 
@@ -238,6 +224,6 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     p.add_argument("query_id", type=int, metavar="QUERY_ID")
     p.add_argument("id", metavar="ID")
     p.add_argument("--copied", action="store_true", help="the answer was copied rather than opened")
-    _store_options(p)
+    store_options(p)
     common(p)
     p.set_defaults(func=cmd_opened)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kbtool.commands.plumbing import format_option, print_json, store_options
 from kbtool.core.errors import InputProblem, KbInputError
 
 EXPORT_FORMATS = ("md", "json", "csv")
@@ -23,14 +24,8 @@ EXPORT_FORMATS = ("md", "json", "csv")
 
 # -- plumbing ---------------------------------------------------------------------------------
 
-def _store_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--user", help="act as this user (default: $KBTOOL_USER or the operating-system user)")
-    p.add_argument("--db", metavar="FILE", help="store database (default: $KBTOOL_DB or KB/.kbtool/kbtool.db)")
-    p.add_argument("--kb", default="kb", metavar="DIR", help="knowledge-base folder (default: ./kb)")
 
 
-def _format_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def _open(args: argparse.Namespace, sync: bool = True):  # type: ignore[no-untyped-def]
@@ -48,9 +43,6 @@ def _open(args: argparse.Namespace, sync: bool = True):  # type: ignore[no-untyp
     return store
 
 
-def _json(data: object) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
 
 
 def _read_text(path: str) -> str:
@@ -87,7 +79,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     with _open(args, sync=False) as store:
         report = store.sync(user=args.user)
     if args.format == "json":
-        _json(report.to_dict())
+        print_json(report.to_dict())
     else:
         for problem in report.problems:
             print(f"kbtool: {problem}", file=sys.stderr)
@@ -119,7 +111,7 @@ def cmd_draft_show(args: argparse.Namespace) -> int:
     with _open(args) as store:
         rev = store.revision(args.id, args.revision)
     if args.format == "json":
-        _json(rev.to_dict())
+        print_json(rev.to_dict())
     else:
         sys.stdout.write(rev.spoken_text if rev.spoken_text.endswith("\n") else rev.spoken_text + "\n")
         kind = "（冲突副本）" if rev.kind == "conflict" else ""
@@ -132,7 +124,7 @@ def cmd_draft_list(args: argparse.Namespace) -> int:
         revisions = store.revisions(args.id)
         head = store.article(args.id).head_revision
     if args.format == "json":
-        _json([{k: v for k, v in r.to_dict().items() if k != "spoken_text"} | {"head": r.number == head} for r in revisions])
+        print_json([{k: v for k, v in r.to_dict().items() if k != "spoken_text"} | {"head": r.number == head} for r in revisions])
         return 0
     for r in revisions:
         mark = "*" if r.number == head else " "
@@ -184,7 +176,7 @@ def cmd_review_list(args: argparse.Namespace) -> int:
             rev = store.revision(art.id, art.head_revision)
             rows.append({**art.to_dict(), "author": rev.author, "submitted_revision": rev.number})
     if args.format == "json":
-        _json(rows)
+        print_json(rows)
         return 0
     for row in rows:
         stale = " [原版已过时]" if row["stale"] else ""
@@ -201,7 +193,7 @@ def cmd_review_queue(args: argparse.Namespace) -> int:
     with _open(args) as store:
         queue = store.editor_queue()
     if args.format == "json":
-        _json([{**art.to_dict(), "reasons": reasons} for art, reasons in queue])
+        print_json([{**art.to_dict(), "reasons": reasons} for art, reasons in queue])
         return 0
     for art, reasons in queue:
         print(f"{art.id:<36} {'、'.join(REASON_NAMES[r] for r in reasons):<16} {art.title}")
@@ -220,7 +212,7 @@ def cmd_review_show(args: argparse.Namespace) -> int:
         with QueryLog(store) as qlog:  # questions this revision adds from the search log (issue 9)
             questions = qlog.question_changes(args.id, view.revision.number)
     if args.format == "json":
-        _json({**view.to_dict(), "questions": questions.to_dict()})
+        print_json({**view.to_dict(), "questions": questions.to_dict()})
         return 0
     console = _console(sys.stdout, args.color)
     art, rev = view.article, view.revision
@@ -282,7 +274,7 @@ def cmd_flags_list(args: argparse.Namespace) -> int:
     with _open(args) as store:
         flags = store.flags(args.id, include_resolved=args.all)
     if args.format == "json":
-        _json([f.to_dict() for f in flags])
+        print_json([f.to_dict() for f in flags])
         return 0
     for f in flags:
         done = f"  已处理：{f.resolved_by}，{f.resolution}" if f.resolved_at else ""
@@ -303,7 +295,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         entries = store.history(args.id)
         problems = store.verify_history() if args.verify else []
     if args.format == "json":
-        _json([e.to_dict() for e in entries])
+        print_json([e.to_dict() for e in entries])
     else:
         for e in entries:
             rev = f" r{e.revision}" if e.revision is not None else ""
@@ -352,7 +344,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = args.format
     if args.dir is None:
         if fmt == "json":
-            _json(rows)
+            print_json(rows)
         elif fmt == "csv":
             sys.stdout.write(_csv(rows))
         else:
@@ -381,7 +373,7 @@ def cmd_styles_stats(args: argparse.Namespace) -> int:
     with _open(args) as store:
         stats = store.rule_stats()
     if args.format == "json":
-        _json([s.to_dict() for s in stats])
+        print_json([s.to_dict() for s in stats])
         return 0
     print(f"{'规则':<36} {'采纳率':>6} {'采纳':>4} {'手改':>4} {'驳回':>4} {'未定':>4}")
     for s in stats:
@@ -401,9 +393,9 @@ def _attach_styles_stats(sub: Any, common: Callable[[argparse.ArgumentParser], N
     if not actions or "stats" in actions[0].choices:
         return
     p = actions[0].add_parser("stats", help="how often editors accept or overrule each rule (from saved drafts)")
-    _store_options(p)
+    store_options(p)
     common(p)
-    _format_option(p)
+    format_option(p)
     p.set_defaults(func=cmd_styles_stats)
 
 
@@ -413,10 +405,10 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     def command(parser: Any, name: str, func: Callable[[argparse.Namespace], int], help_text: str,
                 fmt: bool = False) -> argparse.ArgumentParser:
         p = parser.add_parser(name, help=help_text)
-        _store_options(p)
+        store_options(p)
         common(p)
         if fmt:
-            _format_option(p)
+            format_option(p)
         p.set_defaults(func=func)
         return p
 

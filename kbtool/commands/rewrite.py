@@ -15,21 +15,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import difflib
-import json
 import os
 import sys
 import tempfile
 from pathlib import Path
 
+from kbtool.commands.plumbing import print_json
 from kbtool.core.errors import InputProblem, KbInputError
 from kbtool.core.stylepack import LEVELS
 
 OK, FOUND, USAGE = 0, 1, 2
-
-
-def _json(data: object) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
 
 
 def _today(value: str | None) -> dt.date:
@@ -195,7 +190,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             item["line"], item["column"] = _line_col(o_full, o_off + check.fact.start)
             if check.spoken is not None:
                 item["spoken"]["line"], item["spoken"]["column"] = _line_col(s_full, s_off + check.spoken.start)
-        _json({"original": args.original, "spoken": args.spoken, **data})
+        print_json({"original": args.original, "spoken": args.spoken, **data})
     else:
         from rich.markup import escape
 
@@ -273,7 +268,7 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
     body = after_article.body
     segments = split_audience(body)
     if args.format == "json":
-        _json({
+        print_json({
             "id": article.id,
             "path": article.path,
             "source_hash": article.content_hash,

@@ -26,7 +26,8 @@ def copy_kb(tmp_path: Path) -> Path:
 
 def make_app(tmp_path: Path, user: str = "小王", mode: str = "editor", store: bool = True) -> KbApp:
     kb = copy_kb(tmp_path)
-    options = TuiOptions(kb_dir=kb, style=PACK, db=tmp_path / "kb.db", user=user, open_store=store)
+    options = TuiOptions(kb_dir=kb, style=PACK, db=tmp_path / "kb.db", user=user, open_store=store,
+                         cache_dir=tmp_path / "cache")
     return KbApp(options, start_mode=mode)
 
 

@@ -45,6 +45,7 @@ class TuiOptions:
     user: str | None = None
     # Only the tests and the benchmark turn these off, to look at one part on its own.
     open_store: bool = True
+    cache_dir: Path | None = None  # None: the user's cache folder ($KBTOOL_CACHE_DIR overrides)
 
 
 @dataclass
@@ -185,7 +186,7 @@ class KbApp(App[None]):
         from kbtool.tui import services
 
         worker = get_current_worker()
-        cache_path = services.summary_cache_path(store)
+        cache_path = services.summary_cache_path(store, self.options.cache_dir)
         signature = services.checks_signature(detector.pack)
         cached = services.load_summaries(cache_path, signature)
         kept: dict[str, tuple[str, services.Summary]] = {}

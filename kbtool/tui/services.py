@@ -146,9 +146,23 @@ def summarize(report: Any) -> Summary:
 SUMMARY_CACHE_VERSION = 1
 
 
-def summary_cache_path(store: Any) -> Path | None:
+def summary_cache_path(store: Any, cache_dir: Path | None = None) -> Path | None:
+    """In the user's cache folder (never inside the knowledge base), one file per store."""
+    import hashlib
+    import os
+
     db = getattr(store, "db_path", None)
-    return Path(db).with_name(Path(db).name + ".tui-summaries.json") if db else None
+    if not db:
+        return None
+    from platformdirs import user_cache_dir
+
+    folder = Path(cache_dir or os.environ.get("KBTOOL_CACHE_DIR") or user_cache_dir("kbtool"))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    name = hashlib.sha256(str(Path(db).resolve()).encode("utf-8")).hexdigest()[:16]
+    return folder / f"tui-summaries-{name}.json"
 
 
 def checks_signature(pack: Any) -> str:

@@ -57,6 +57,21 @@ def test_txt_file_uses_file_name_as_id_and_first_line_as_title():
     assert (art.id, art.title, art.kind) == ("credit-repay", "信用卡还款说明", "article")
 
 
+
+def test_txt_metadata_file_supplies_questions_and_keeps_name_and_first_line_as_defaults():
+    side = "category: 现金业务\nquestions: [取大额现金要预约吗, 取五万要提前说吗]\n"
+    art = parse_article("大额取现须知\n\n须提前预约。".encode(), "kb/cash.txt", sidecar=side.encode())
+    assert (art.id, art.title, art.category, art.path) == ("cash", "大额取现须知", "现金业务", "kb/cash.txt")
+    assert art.questions == ("取大额现金要预约吗", "取五万要提前说吗")
+    assert art.body == "大额取现须知\n\n须提前预约。"
+
+
+def test_txt_metadata_file_problems_name_the_metadata_file_and_line():
+    with pytest.raises(KbInputError) as info:
+        parse_article(b"title line\nbody", "kb/cash.txt", sidecar=b"category: x\nquestion: [a]\n")
+    assert str(info.value.problems[0]).startswith("kb/cash.yml:2:")
+    assert "question" in str(info.value.problems[0])
+
 def _error(data: bytes | str, path: str = "kb/x.md") -> str:
     with pytest.raises(KbInputError) as info:
         parse_article(data.encode() if isinstance(data, str) else data, path)

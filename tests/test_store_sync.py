@@ -197,3 +197,16 @@ def test_password_untouched_by_other_articles_changes(tmp_path: Path) -> None:
     after = {d.id: d.source_hash for d in store.answers()}
     assert after["password"] == before["password"] and after["card"] != before["card"]
     assert {d.id: d for d in store.answers()}["password"].source_text.strip() == PASSWORD
+
+
+def test_editing_a_txt_articles_metadata_file_is_a_change_of_that_article(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path)
+    (kb / "cash.txt").write_text("大额取现须知\n\n须提前预约。", encoding="utf-8")
+    store = open_store(tmp_path, kb)
+    store.sync()
+    assert {d.id: d for d in store.answers()}["cash"].questions == ()
+    (kb / "cash.yml").write_text("questions: [取大额现金要预约吗]\n", encoding="utf-8")
+    assert store.needs_sync()
+    report = store.sync()
+    assert report.changed == ["cash"]
+    assert {d.id: d for d in store.answers()}["cash"].questions == ("取大额现金要预约吗",)

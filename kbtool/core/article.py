@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -38,6 +39,7 @@ class Article:
     verbatim: tuple[tuple[int, int], ...] = ()
     encoding: str = "utf-8"
     meta_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    sidecar_text: str = field(default="", repr=False)  # the .yml beside a .txt export, if any
 
     @property
     def body(self) -> str:
@@ -45,7 +47,9 @@ class Article:
 
     @property
     def content_hash(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        # A .txt export's metadata file is part of the article: editing it is a change.
+        data = self.text if not self.sidecar_text else f"{self.text}\x00{self.sidecar_text}"
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
     @property
     def verbatim_texts(self) -> list[str]:
@@ -181,8 +185,19 @@ def _front_matter(text: str, path: str) -> tuple[LineDict | None, int]:
     return meta, min(body_start, len(text))
 
 
-def parse_article(data: bytes | str, path: str, default_id: str | None = None) -> Article:
-    """Parse one file's bytes (or already decoded text) into an Article, or raise KbInputError."""
+def sidecar_path(path: str) -> str | None:
+    """Where a plain-text article keeps its metadata: ``name.yml`` beside ``name.txt``."""
+    return path[:-4] + ".yml" if path.lower().endswith(".txt") else None
+
+
+def parse_article(data: bytes | str, path: str, default_id: str | None = None,
+                  sidecar: bytes | str | None = None) -> Article:
+    """Parse one file's bytes (or already decoded text) into an Article, or raise KbInputError.
+
+    A ``.txt`` export has no front matter: the file name is its id and its first line its title,
+    unless ``sidecar`` (the text of ``name.yml``, see :func:`sidecar_path`) supplies front-matter
+    fields such as ``questions`` - teams often cannot edit the exported text itself.
+    """
     if isinstance(data, bytes):
         text, encoding = decode(data, path)
     else:
@@ -190,12 +205,30 @@ def parse_article(data: bytes | str, path: str, default_id: str | None = None) -
     stem = default_id or path.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     if path.lower().endswith(".txt"):
         title = next((ln.strip() for ln in text.splitlines() if ln.strip()), stem)
-        skip, verbatim = _scan_body(text, 0, path)
-        return Article(path=path, id=stem, title=title, kind="article", category="",
-                       text=text, skip=tuple(skip), verbatim=tuple(verbatim), encoding=encoding)
+        if sidecar is None:
+            skip, verbatim = _scan_body(text, 0, path)
+            return Article(path=path, id=stem, title=title, kind="article", category="",
+                           text=text, skip=tuple(skip), verbatim=tuple(verbatim), encoding=encoding)
+        meta_path = sidecar_path(path) or path
+        raw = decode(sidecar, meta_path)[0] if isinstance(sidecar, bytes) else sidecar
+        meta = load_yaml(raw, meta_path)
+        if meta is None:
+            meta = LineDict()
+            meta.line, meta.key_lines = 1, {}
+        if not isinstance(meta, LineDict):
+            raise KbInputError(InputProblem(meta_path, 1, "metadata must be a YAML mapping"))
+        for key, value in (("id", stem), ("title", title), ("kind", "article")):
+            meta.setdefault(key, value)
+        return dataclasses.replace(_from_meta(meta, text, 0, meta_path, encoding, article_path=path), sidecar_text=raw)
     meta, body_start = _front_matter(text, path)
     if meta is None:
         raise KbInputError(InputProblem(path, 1, "missing YAML front matter (a Markdown article starts with '---')"))
+    return _from_meta(meta, text, body_start, path, encoding)
+
+
+def _from_meta(meta: LineDict, text: str, body_start: int, path: str, encoding: str,
+               article_path: str | None = None) -> Article:
+    """Validate front-matter fields (problems name ``path``, where they were written)."""
     unknown = sorted(set(map(str, meta)) - FIELDS)
     if unknown:
         key = unknown[0]
@@ -217,15 +250,15 @@ def parse_article(data: bytes | str, path: str, default_id: str | None = None) -
         raise KbInputError(InputProblem(path, meta.line, "an announcement needs 'valid_from'"))
     if valid_from and valid_until and valid_until < valid_from:
         raise KbInputError(InputProblem(path, meta.line_of("valid_until"), "'valid_until' is before 'valid_from'"))
-    skip, verbatim = _scan_body(text, body_start, path)
+    skip, verbatim = _scan_body(text, body_start, article_path or path)
     if body_start:
         skip.insert(0, (0, body_start))
     return Article(
-        path=path,
+        path=article_path or path,
         id=art_id,
         title=_as_str(meta, "title", path, required=True),
         kind=kind,
-        category=_as_str(meta, "category", path, required=True),
+        category=_as_str(meta, "category", path, required=article_path is None),
         text=text,
         body_start=body_start,
         tags=_as_str_list(meta.get("tags"), "tags", meta, path),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kbtool.core.article import Article, parse_article
+from kbtool.core.article import Article, parse_article, sidecar_path
 from kbtool.core.errors import InputProblem, KbInputError
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
@@ -35,12 +36,19 @@ def iter_files(paths: Iterable[Path], problems: list[InputProblem]) -> list[Path
     return files
 
 
-def read_article(path: Path) -> Article:
+def _read(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise KbInputError(InputProblem(str(path), None, f"cannot read: {exc.strerror}")) from None
-    return parse_article(data, str(path))
+
+
+def read_article(path: Path) -> Article:
+    """One article file, with the metadata file of a ``.txt`` export when there is one."""
+    data = _read(path)
+    side = sidecar_path(str(path))
+    sidecar = _read(Path(side)) if side and os.path.isfile(side) else None
+    return parse_article(data, str(path), sidecar=sidecar)
 
 
 def load_articles(paths: Iterable[Path]) -> KbLoad:

@@ -27,7 +27,7 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
-from kbtool.core.article import Article
+from kbtool.core.article import Article, sidecar_path
 from kbtool.core.errors import InputProblem, KbInputError
 from kbtool.services.kb import ARTICLE_SUFFIXES, read_article
 
@@ -445,8 +445,13 @@ def scan_files(kb_dir: Path) -> list[tuple[str, int, int]]:
                 stack.append(entry.path)
             elif entry.name.lower().endswith(ARTICLE_SUFFIXES) and entry.is_file():
                 st = entry.stat()
+                size, mtime = st.st_size, st.st_mtime_ns
+                side = sidecar_path(entry.path)
+                if side is not None and os.path.isfile(side):  # a .txt's metadata file changes the article too
+                    side_st = os.stat(side)
+                    size, mtime = size + side_st.st_size, mtime + side_st.st_mtime_ns
                 rel = entry.path[cut:]  # not os.path.relpath: it costs more than the stat
-                out.append((rel if os.sep == "/" else rel.replace(os.sep, "/"), st.st_size, st.st_mtime_ns))
+                out.append((rel if os.sep == "/" else rel.replace(os.sep, "/"), size, mtime))
     out.sort()
     return out
 

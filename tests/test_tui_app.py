@@ -64,6 +64,9 @@ async def test_a_broken_style_pack_is_reported_and_the_list_still_works(tmp_path
 async def test_unchanged_articles_are_not_checked_again_on_the_next_start(tmp_path, monkeypatch):
     from kbtool.tui import services
 
+    # The real signature hashes kbtool/core's files: another engineer saving one mid-test
+    # would (rightly) void the cache. Pinned here; the signature has its own test below.
+    monkeypatch.setattr(services, "checks_signature", lambda pack: "pinned")
     first = make_app(tmp_path)
     async with first.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -106,3 +109,15 @@ def test_the_summary_cache_lives_in_the_cache_folder_one_file_per_store(tmp_path
     chosen = services.summary_cache_path(SimpleNamespace(db_path=tmp_path / "a" / "kb.db"), tmp_path / "opt")
     assert chosen.parent == tmp_path / "opt"  # the explicit option beats the environment
     assert services.summary_cache_path(SimpleNamespace(db_path=None)) is None
+
+
+def test_the_summary_cache_is_voided_when_the_pack_changes(tmp_path):
+    from types import SimpleNamespace
+
+    from kbtool.tui import services
+
+    pack = tmp_path / "pack.yml"
+    pack.write_text("rules: []\n", encoding="utf-8")
+    before = services.checks_signature(SimpleNamespace(sources=[str(pack)]))
+    pack.write_text("rules: []  # changed\n", encoding="utf-8")
+    assert services.checks_signature(SimpleNamespace(sources=[str(pack)])) != before

@@ -25,7 +25,6 @@ async def test_a_tried_sentence_shows_its_findings_and_the_fixed_text(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("t", *"持卡人请前往网点进行挂失")
-        await pilot.pause(0.3)
         await settle(pilot)
         shown = str(app.screen.query_one("#rules-result").render())
         assert "official.chikaren" in shown and "official.jinxing" in shown

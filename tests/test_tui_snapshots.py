@@ -67,7 +67,6 @@ def test_agent_search_shows_the_approved_answer(snap_compare, tmp_path):
         await pilot.press("escape", "f4")
         await settle(pilot)
         await pilot.press(*"卡丢了怎么办")
-        await pilot.pause(0.3)
         await steady(pilot)
 
     assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=run_before)
@@ -77,7 +76,6 @@ def test_rules_with_a_tried_sentence(snap_compare, tmp_path):
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)
         await pilot.press("t", *"持卡人请前往网点进行挂失")
-        await pilot.pause(0.3)
         await steady(pilot)
 
     assert snap_compare(make_app(tmp_path, mode="rules"), terminal_size=SIZE, run_before=run_before)

@@ -119,7 +119,6 @@ async def test_agent_finds_the_approved_answer_from_the_callers_words(tmp_path):
         await settle(pilot)
         assert isinstance(app.screen, AgentScreen)
         await pilot.press(*"卡丢了怎么办")
-        await pilot.pause(0.3)
         await settle(pilot)
         first = app.screen._results[0]
         assert (first.id, first.status, first.spoken) == ("card-loss", "approved", True)

@@ -31,13 +31,26 @@ def make_app(tmp_path: Path, user: str = "小王", mode: str = "editor", store: 
     return KbApp(options, start_mode=mode)
 
 
-async def settle(pilot: Pilot, rounds: int = 6) -> None:
-    """Let workers finish and their messages land (start-up posts several in a chain)."""
+async def settle(pilot: Pilot, quiet_rounds: int = 3, timeout: float = 15.0) -> None:
+    """Wait until the app is quiet: no worker running, no debounced call (search, check) or
+    delayed redraw waiting on a screen, for a few refreshes in a row (start-up posts several
+    messages in a chain). Waits for the state, never for a guessed time."""
+    from textual.worker import WorkerState
+
     app = pilot.app
-    for _ in range(rounds):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    quiet = 0
+    while quiet < quiet_rounds:
         await app.workers.wait_for_complete()
         await pilot.pause()
-    await pilot.pause(0.05)
+        running = any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers)
+        if running or any(getattr(s, "busy", False) for s in app.screen_stack):
+            quiet = 0
+            await pilot.pause(0.02)
+        else:
+            quiet += 1
+        assert loop.time() < deadline, "the app did not settle"
 
 
 def pilot_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:

@@ -17,7 +17,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.timer import Timer
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
@@ -71,7 +70,7 @@ class ArticleScreen(KbScreen):
         self._text = ""           # what the draft rendered to last: the text area shows exactly this
         self._saved_text = ""     # the text of the last save (or the starting text)
         self._draft_check: TextChecked | None = None
-        self._debounce: Timer | None = None
+        self._debounce = self.debouncer(CHECK_DEBOUNCE)
         self._confirm_leave = False
         self._conflict_head: int | None = None
 
@@ -391,13 +390,7 @@ class ArticleScreen(KbScreen):
         self._paint_bar()
 
     def _schedule_check(self, delay: float) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-            self._debounce = None
-        if delay:
-            self._debounce = self.set_timer(delay, self._start_check)
-        else:
-            self._start_check()
+        self._debounce(self._start_check, delay)
 
     def _start_check(self) -> None:
         if self.kb.detector is None or self.opened is None:

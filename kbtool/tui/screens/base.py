@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from kbtool.tui.debounce import Debouncer
 from kbtool.tui.widgets.modebar import ModeBar
 from kbtool.tui.widgets.taskbar import TaskBar
 
@@ -21,6 +22,21 @@ class KbScreen(Screen[None]):
         return self.app
 
     MODE = "editor"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._debouncers: list[Debouncer] = []
+
+    def debouncer(self, delay: float) -> Debouncer:
+        """A debouncer of this screen: ``busy`` counts it while a call waits."""
+        made = Debouncer(self, delay)
+        self._debouncers.append(made)
+        return made
+
+    @property
+    def busy(self) -> bool:
+        """A debounced call (a search, a check) or a delayed redraw is still to come."""
+        return any(d.pending for d in self._debouncers)
 
     def compose(self) -> ComposeResult:
         yield ModeBar(self.MODE, self.TITLE or "")

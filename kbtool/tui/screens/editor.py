@@ -95,6 +95,10 @@ class ArticleListScreen(KbScreen):
         Binding("escape", "focus_table", "回到列表", id="list.back", show=False),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._redraw_pending = False
+
     def body(self) -> ComposeResult:
         with Vertical(id="list-box"):
             with Horizontal(id="list-bar"):
@@ -111,7 +115,6 @@ class ArticleListScreen(KbScreen):
         self.sort = "readiness"
         self._rows: list[Row] = []
         self._shown: list[Row] = []
-        self._redraw_pending = False
         self.query_one(RowList).focus()
         self.refresh_data("mount")
 
@@ -128,6 +131,10 @@ class ArticleListScreen(KbScreen):
                 self.set_timer(REPORTS_REDRAW, self._redraw_reports)
             return
         self._rebuild(keep=kind != "reports")
+
+    @property
+    def busy(self) -> bool:
+        return super().busy or self._redraw_pending
 
     def _redraw_reports(self) -> None:
         self._redraw_pending = False

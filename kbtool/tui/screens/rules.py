@@ -9,7 +9,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from kbtool.tui.format import CATEGORY_LABEL, LEVEL_LABEL, LEVEL_MARK, LEVEL_TEXT, clip, finding_line, marked
@@ -40,7 +39,7 @@ class RulesScreen(KbScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self._rules: list[Any] = []
-        self._debounce: Timer | None = None
+        self._debounce = self.debouncer(TRY_DEBOUNCE)
         table = self.query_one(DataTable)
         table.add_column("级别", key="level", width=4)
         table.add_column("编号", key="id", width=24)
@@ -125,10 +124,8 @@ class RulesScreen(KbScreen):
 
     @on(Input.Changed, "#rules-try")
     def _try_changed(self, event: Input.Changed) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
         value = event.value
-        self._debounce = self.set_timer(TRY_DEBOUNCE, lambda: self._check(value))
+        self._debounce(lambda: self._check(value))
 
     def _check(self, text: str) -> None:
         result = self.query_one("#rules-result", Static)

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cn2an
 
@@ -48,7 +49,9 @@ class HelperContext:
     end: int = 0
 
     def at(self, source: str, start: int, end: int) -> HelperContext:
-        return replace(self, source=source, start=start, end=end)
+        # Called once per helper finding: the plain constructor is several times cheaper than
+        # dataclasses.replace.
+        return type(self)(self.sentence_max_chars, self.today, self.read_digits, self.protected, source, start, end)
 
     @property
     def year(self) -> int:
@@ -101,14 +104,28 @@ def digits_one_by_one(digits: str) -> str:
 _CUT_PUNCT = "，,；;"
 _OPEN = "“「『（(《\"‘"
 _CLOSE = "”」』）)》\"’"
+# Where the clause before a cut starts (see _natural_cut): after the last of these.
+_CLAUSE_STOPS = "，,；;。：:"
+# Every character the cut-point scan reacts to; the scan jumps from one to the next.
+_SPLIT_MARKS = re.compile("[" + re.escape("".join(sorted(set(_OPEN + _CLOSE + _CUT_PUNCT + _CLAUSE_STOPS)))) + "]")
+_SPEAKABLE_CHAR = re.compile(f"[{CJK}A-Za-z0-9]")
+_UNSPEAKABLE_CHAR = re.compile(f"[^{CJK}A-Za-z0-9]")
 
 
 def _cut_points(text: str) -> list[int]:
-    """Indices of clause punctuation outside quotes and brackets, where a sentence may end."""
+    """Indices of clause punctuation outside quotes and brackets where a sentence may end:
+    speakable text on both sides, and a natural cut (see ``_natural_cut``)."""
+    first = _SPEAKABLE_CHAR.search(text)
+    if first is None:
+        return []
+    last = len(text) - 1 - _SPEAKABLE_CHAR.search(text[::-1]).start()  # type: ignore[union-attr]
     points = []
     depth = 0
     quote = False
-    for i, ch in enumerate(text):
+    clause_start = 0
+    for m in _SPLIT_MARKS.finditer(text):
+        i = m.start()
+        ch = text[i]
         if ch == '"':
             quote = not quote
             continue
@@ -116,9 +133,11 @@ def _cut_points(text: str) -> list[int]:
             depth += 1
         elif ch in _CLOSE:
             depth = max(0, depth - 1)
-        elif (ch in _CUT_PUNCT and depth == 0 and not quote and i < len(text) - 1
-              and speakable_length(text[:i]) and speakable_length(text[i + 1:])):
+        elif (ch in _CUT_PUNCT and depth == 0 and not quote and first.start() < i < last
+              and _natural_cut(text[clause_start:i], text[i + 1:])):
             points.append(i)
+        if ch in _CLAUSE_STOPS:
+            clause_start = i + 1
     return points
 
 
@@ -130,29 +149,9 @@ _LEANS_FORWARD = re.compile(
 _CONTINUES = re.compile(r"^\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|等|的)")
 
 
-def _natural_cut(text: str, p: int) -> bool:
-    prev_start = max(text.rfind(ch, 0, p) for ch in "，,；;。：:") + 1
-    previous, following = text[prev_start:p], text[p + 1:]
+def _natural_cut(previous: str, following: str) -> bool:
+    """A full stop between clause ``previous`` and the text ``following`` reads naturally."""
     return not (_LEANS_FORWARD.match(previous) or _CONTINUES.match(following) or previous.rstrip().endswith("的"))
-
-
-def _best_cut(text: str, points: list[int], lo: int, hi: int) -> int | None:
-    inside = [p for p in points if lo < p < hi]
-    if not inside:
-        return None
-    total = speakable_length(text[lo:hi])
-    return min(inside, key=lambda p: (abs(2 * speakable_length(text[lo:p]) - total), p))
-
-
-def _split_recursive(text: str, points: list[int], lo: int, hi: int, limit: int, out: list[int]) -> None:
-    if speakable_length(text[lo:hi]) <= limit:
-        return
-    cut = _best_cut(text, points, lo, hi)
-    if cut is None:
-        return
-    _split_recursive(text, points, lo, cut, limit, out)
-    out.append(cut)
-    _split_recursive(text, points, cut + 1, hi, limit, out)
 
 
 def _apply_cuts(text: str, cuts: Iterable[int]) -> str:
@@ -169,19 +168,46 @@ def split_sentence(text: str, ctx: HelperContext) -> tuple[str, ...]:
     cut nearest the middle. Commas and semicolons become full stops; colons are left alone
     (they introduce what follows), as is anything inside quotes or brackets.
     """
-    if speakable_length(text) <= ctx.sentence_max_chars:
+    limit = ctx.sentence_max_chars
+    total = speakable_length(text)
+    if total <= limit:
         return ()
-    points = [p for p in _cut_points(text) if _natural_cut(text, p)]
+    points = _cut_points(text)
     if not points:
         return ()
+    # Every span tried starts at 0 or just after a cut and ends at a cut or the end, and cut
+    # characters are not speakable: the speakable length before each point is all we need.
+    gaps = [m.start() for m in _UNSPEAKABLE_CHAR.finditer(text)]
+    before = [p - bisect_left(gaps, p) for p in points]
+
+    def best(i: int, j: int, base: int, top: int) -> int | None:
+        """Index of the cut among ``points[i:j]`` nearest the middle of the span (ties: earlier)."""
+        if i >= j:
+            return None
+        span = top - base
+        return min(range(i, j), key=lambda k: (abs(2 * (before[k] - base) - span), k))
+
     cuts: list[int] = []
-    _split_recursive(text, points, 0, len(text), ctx.sentence_max_chars, cuts)
+
+    def split(i: int, j: int, base: int, top: int) -> None:
+        k = best(i, j, base, top) if top - base > limit else None
+        if k is None:
+            return
+        split(i, k, base, before[k])
+        cuts.append(points[k])
+        # the next piece starts after the cut character: a point right there cannot cut it
+        nxt = k + 1
+        if nxt < j and points[nxt] == points[k] + 1:
+            nxt += 1
+        split(nxt, j, before[k], top)
+
+    split(0, len(points), 0, total)
     out = []
     if cuts:
         out.append(_apply_cuts(text, cuts))
-    one = _best_cut(text, points, 0, len(text))
-    if one is not None and [one] != cuts:
-        out.append(_apply_cuts(text, [one]))
+    one = best(0, len(points), 0, total)
+    if one is not None and [points[one]] != cuts:
+        out.append(_apply_cuts(text, [points[one]]))
     return tuple(out)
 
 

@@ -20,6 +20,12 @@ wall-clock and CPU time of the process (the CPU figure is what the search costs 
 processes compete for this machine's two cores). The sample KB's own answers are mixed into each
 generated store, and recall@5 of the labelled queries is reported against them: the candidate step
 drops common words, and this shows what that costs among thousands of look-alike answers.
+
+Memory is the peak resident set size (``getrusage`` ru_maxrss) of a process, so it counts what
+tracemalloc would miss: SQLite's page cache, jieba's dictionary, the C side of rapidfuzz. Each size
+runs in two fresh processes, so no figure carries the peak of an earlier phase or size: the build
+(it holds every generated answer, as a refresh holds the store's answers) and the searches (a
+process that opens the built index and only searches: what an agent's session costs).
 """
 
 from __future__ import annotations
@@ -27,11 +33,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
+import json
 import os
 import random
 import resource
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -133,11 +141,29 @@ def sample_answers(day: object) -> list[AnswerDoc]:
     return out
 
 
-def rss_mb() -> float:
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (Linux reports ru_maxrss in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench(n: int, n_queries: int, workdir: Path) -> None:
+def rss_mb() -> float:
+    """Resident set size now."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def open_db(db: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(db), isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+def build(n: int, workdir: Path) -> dict[str, object]:
+    """Generate, index, refresh (nothing changed, then 10 answers changed); write the query list."""
     labelled = yaml.safe_load((ROOT / "tests/data/search_queries.yml").read_text(encoding="utf-8"))
     t0 = time.perf_counter()
     docs, topics = generate(n)
@@ -145,17 +171,15 @@ def bench(n: int, n_queries: int, workdir: Path) -> None:
     gen_s = time.perf_counter() - t0
     chars = sum(len(d.source_text) for d in docs)
     db = workdir / f"search-{n}.db"
-    conn = sqlite3.connect(str(db), isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")
+    conn = open_db(db)
     source = Source(docs)
     synonyms = load_synonyms(ROOT / "kb") + pack_synonyms(conn)
-    rss_before = rss_mb()
+    rss_before = peak_rss_mb()
     index = SearchIndex(conn, source, synonyms)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     report = index.refresh()
-    build_s = time.perf_counter() - t0
-    rss_after = rss_mb()
+    build_s, build_cpu = time.perf_counter() - t0, time.process_time() - c0
+    rss_build = peak_rss_mb()
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the build is one transaction: all of it sits in the WAL
     size_mb = sum(p.stat().st_size for p in workdir.glob(f"search-{n}.db*")) / 1e6
 
@@ -171,19 +195,50 @@ def bench(n: int, n_queries: int, workdir: Path) -> None:
     incr = index.refresh()
     incr_s = time.perf_counter() - t0
     assert skipped.skipped and incr.updated == 10, (skipped, incr)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
 
-    hits = 0
-    for item in labelled["queries"]:
-        shown = index.search(item["q"], limit=5, include_expired=bool(item.get("all"))).shown
-        hits += any(i in item["ids"] for i in shown)
-    recall5 = hits / len(labelled["queries"])
     caller_queries = [item["q"] for item in labelled["queries"]]
     generated = []
     for _ in range(len(caller_queries)):
         topic = rng.choice(topics)
         generated.append(rng.choice([f"{topic}怎么办理", f"{topic}挂实了", f"{topic}收费", f"{topic}", f"我想问{topic}的手续费"]))
-    queries = (caller_queries + generated) * (1 + n_queries // (2 * len(caller_queries)))
-    rng.shuffle(queries)
+    return {
+        "n": n, "sample": len(docs) - n, "chars": chars, "gen_s": gen_s, "build_s": build_s, "build_cpu": build_cpu,
+        "added": report.added, "rss_docs": rss_before, "rss_build": rss_build, "size_mb": size_mb,
+        "noop_ms": noop_ms, "incr_ms": incr_s * 1000, "db": str(db), "generation": source.gen,
+        "queries": caller_queries + generated,
+    }
+
+
+class Opened:
+    """The built index as a search process sees it: no answers in memory, nothing to refresh."""
+
+    def __init__(self, generation: int) -> None:
+        self.gen = generation
+
+    def generation(self) -> int:
+        return self.gen
+
+    def answers(self, include_expired: bool = True) -> list[AnswerDoc]:
+        raise AssertionError("a search process does not refresh here")
+
+
+def query(built: dict[str, object], n_queries: int) -> dict[str, object]:
+    """Open the built index in this fresh process and time the searches."""
+    labelled = yaml.safe_load((ROOT / "tests/data/search_queries.yml").read_text(encoding="utf-8"))
+    rss_start = rss_mb()
+    conn = open_db(Path(str(built["db"])))
+    synonyms = load_synonyms(ROOT / "kb") + pack_synonyms(conn)
+    index = SearchIndex(conn, Opened(int(built["generation"])), synonyms)  # type: ignore[arg-type]
+    hits = 0
+    for item in labelled["queries"]:
+        shown = index.search(item["q"], limit=5, include_expired=bool(item.get("all"))).shown
+        hits += any(i in item["ids"] for i in shown)
+    recall5 = hits / len(labelled["queries"])
+    base: list[str] = list(built["queries"])  # type: ignore[call-overload]
+    queries = base * (1 + n_queries // len(base))
+    random.Random(5).shuffle(queries)
     queries = queries[:n_queries]
     for q in queries[:20]:  # warm-up: page cache, lazy imports (pypinyin)
         index.search(q)
@@ -195,30 +250,65 @@ def bench(n: int, n_queries: int, workdir: Path) -> None:
         index.search(q, limit=10)
         cpu.append((time.process_time() - c0) * 1000)
         wall.append(((time.perf_counter() - t0) * 1000, q))
-    lat = [t for t, _ in wall]
-    slowest = max(wall)
-    print(f"\n== {n:,} generated answers + {len(docs) - n} sample ones ({chars / 1e6:.1f}M characters; generated in {gen_s:.1f} s)")
-    print(f"index build      {build_s:8.1f} s   ({report.added:,} answers, {chars / build_s / 1e6:.2f}M chars/s)")
-    print(f"memory (max RSS) {rss_after:8.0f} MB  (before the index {rss_before:.0f} MB: the generated answers themselves)")
-    print(f"database on disk {size_mb:8.0f} MB")
-    print(f"refresh, nothing changed    {noop_ms:6.2f} ms")
-    print(f"refresh, 10 answers changed {incr_s * 1000:6.0f} ms")
+    conn.close()
+    return {"wall": wall, "cpu": cpu, "recall5": recall5, "rss_start": rss_start, "rss_peak": peak_rss_mb()}
+
+
+def child(phase: str, args: list[str]) -> dict[str, object]:
+    """Run one phase in a fresh interpreter (its own peak RSS); it prints its figures as JSON."""
+    out = subprocess.run([sys.executable, __file__, "--phase", phase, *args], check=True, stdout=subprocess.PIPE, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def bench(n: int, n_queries: int, workdir: Path) -> None:
+    load_start = os.getloadavg()
+    b = child("build", ["--sizes", str(n), "--workdir", str(workdir)])
+    spec = workdir / f"built-{n}.json"
+    spec.write_text(json.dumps(b, ensure_ascii=False), encoding="utf-8")
+    r = child("query", ["--built", str(spec), "--queries", str(n_queries)])
+    lat = [t for t, _ in r["wall"]]  # type: ignore[attr-defined]
+    cpu: list[float] = r["cpu"]  # type: ignore[assignment]
+    slowest = max(r["wall"])  # type: ignore[call-overload]
+    chars, build_s = float(b["chars"]), float(b["build_s"])  # type: ignore[arg-type]
+    print(f"\n== {n:,} generated answers + {b['sample']} sample ones ({chars / 1e6:.1f}M characters;"
+          f" generated in {b['gen_s']:.1f} s)")
+    print(f"index build      {build_s:8.1f} s   wall ({b['build_cpu']:.1f} s CPU; {b['added']:,} answers,"
+          f" {chars / build_s / 1e6:.2f}M chars/s)")
+    print(f"memory, build    {b['rss_build']:8.0f} MB  peak RSS of the build process"
+          f" ({b['rss_docs']:.0f} MB before indexing: the generated answers and libraries)")
+    print(f"memory, search   {r['rss_peak']:8.0f} MB  peak RSS of a process that opens the index and runs the queries"
+          f" ({r['rss_start']:.0f} MB at its start)")
+    print(f"database on disk {b['size_mb']:8.0f} MB")
+    print(f"refresh, nothing changed    {b['noop_ms']:6.2f} ms")
+    print(f"refresh, 10 answers changed {b['incr_ms']:6.0f} ms")
     print(f"query latency, {len(lat)} queries   wall: p50 {statistics.median(lat):.1f} ms  p95 {_pct(lat, 0.95):.1f} ms"
           f"   cpu: p50 {statistics.median(cpu):.1f} ms  p95 {_pct(cpu, 0.95):.1f} ms")
     print(f"slowest (wall)   {slowest[0]:.1f} ms  {slowest[1]!r}")
-    print(f"labelled caller queries among them: recall@5 {recall5:.3f}")
-    print(f"load average now: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores)")
-    conn.close()
+    print(f"labelled caller queries among them: recall@5 {r['recall5']:.3f}")
+    print(f"load average at start {' '.join(f'{x:.1f}' for x in load_start)}, now"
+          f" {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores)", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--queries", type=int, default=400)
+    parser.add_argument("--phase", choices=["build", "query"], help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--built", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.phase == "build":
+        print(json.dumps(build(args.sizes[0], args.workdir), ensure_ascii=False))
+        return
+    if args.phase == "query":
+        built = json.loads(args.built.read_text(encoding="utf-8"))
+        print(json.dumps(query(built, args.queries), ensure_ascii=False))
+        return
     with tempfile.TemporaryDirectory(prefix="kbtool-search-bench-") as tmp:
         for n in args.sizes:
             bench(n, args.queries, Path(tmp))
+            for p in Path(tmp).glob(f"search-{n}.db*"):
+                p.unlink()  # 100,000 answers take ~0.7 GB
 
 
 if __name__ == "__main__":

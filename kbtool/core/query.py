@@ -275,15 +275,22 @@ def pinyin_keys(word: str, limit: int = MAX_READINGS) -> list[str]:
     Heteronyms are read every way (银行 -> yin hang, yin xing, yin heng), so a typo matches
     whichever reading the caller's input method used.
     """
+    return list(_pinyin_keys(word, limit))
+
+
+@lru_cache(maxsize=4096)
+def _pinyin_keys(word: str, limit: int) -> tuple[str, ...]:
+    # Cached: a search reads every 2-4 character stretch of the query that may be a typo, and
+    # an agent types the same stretches again as the query grows.
     per_char = [char_readings(ch) for ch in word]
     if not per_char or any(not r for r in per_char):
-        return []
+        return ()
     keys = []
     for combo in product(*per_char):
         keys.append(" ".join(combo))
         if len(keys) >= limit:
             break
-    return keys
+    return tuple(keys)
 
 
 # -- fuzzy ------------------------------------------------------------------------------------
@@ -299,17 +306,17 @@ def similarities(query_key: str, candidates: Sequence[str]) -> list[float]:
         return [0.0] * len(candidates)
     from rapidfuzz import fuzz, process
 
-    ratios = [0.0] * len(candidates)
+    names = list(candidates)
+    out = [0.0] * len(names)
     # process.extract with limit=None scores every candidate in C (cdist would need numpy).
-    for _, score, i in process.extract(query_key, list(candidates), scorer=fuzz.ratio, limit=None):
-        ratios[i] = score
-    out = []
-    for name, score in zip(candidates, ratios, strict=True):
-        value = float(score) if name else 0.0
-        short, long_ = sorted((len(query_key), len(name)))
-        if name and value < 100 and short >= 3 and short * 2 >= long_:
-            value = max(value, 0.9 * fuzz.partial_ratio(query_key, name))
-        out.append(value)
+    for _, score, i in process.extract(query_key, names, scorer=fuzz.ratio, limit=None):
+        out[i] = float(score) if names[i] else 0.0
+    n = len(query_key)
+    partial = {i: name for i, name in enumerate(names)
+               if name and out[i] < 100 and min(n, len(name)) >= 3 and min(n, len(name)) * 2 >= max(n, len(name))}
+    if partial:
+        for _, score, i in process.extract(query_key, partial, scorer=fuzz.partial_ratio, limit=None):
+            out[i] = max(out[i], 0.9 * score)
     return out
 
 
@@ -399,18 +406,21 @@ def analyze(query: str, segmenter: SegmenterLike, synonyms: SynonymTable = Synon
                     if sub != piece and sub not in STOPWORDS:
                         at = text.find(sub, offset, offset + len(piece))
                         add_word(sub, at, at + len(sub))
-    # Synonym phrases spanning several words (卡 / 被 / 吞 = 卡被吞).
-    starts = {s for _, s, _ in tokens}
-    ends = {e for _, _, e in tokens}
-    for term in synonyms.terms:
-        if term in seen or len(term) < 2:
-            continue
-        at = text.find(term)
-        while at >= 0:
-            if at in starts and at + len(term) in ends:
-                add_group(term, at, at + len(term), _variant_tokens(term, segmenter))
-                break
-            at = text.find(term, at + 1)
+    # Synonym phrases spanning several words (卡 / 被 / 吞 = 卡被吞): every stretch of the query
+    # from a word start to a word end is looked up (a query has a few dozen; the table has hundreds
+    # of terms). Terms in sorted order, each at its first place, as a scan of the table would add them.
+    starts = sorted({s for _, s, _ in tokens})
+    ends = sorted({e for _, _, e in tokens})
+    phrases: dict[str, int] = {}
+    for start in starts:
+        for end in ends:
+            if end - start >= 2:
+                term = text[start:end]
+                if term in synonyms.by_term and term not in seen and term not in phrases:
+                    phrases[term] = start
+    for term in sorted(phrases):
+        at = phrases[term]
+        add_group(term, at, at + len(term), _variant_tokens(term, segmenter))
     if not groups:
         # Only filler ("怎么办"): search for it rather than return nothing.
         for word, start, end in tokens:

@@ -815,22 +815,33 @@ class SearchIndex:
                     if gi not in best or score > best[gi][0]:
                         best[gi] = (score, variant, where)
             total = sum(score for score, _, _ in best.values())
-            why = [Why(v.kind, plan.groups[gi].text, v.text, where, origin=v.origin) for gi, (_, v, where) in sorted(best.items())]
-            q_sim, q_text, t_sim = fuzzy[row.rowid]
+            q_sim, _, t_sim = fuzzy[row.rowid]
             if q_sim > FUZZY_FLOOR:
                 total += QUESTION_BONUS * full * (q_sim - FUZZY_FLOOR) / (100 - FUZZY_FLOOR)
-                why.append(Why("question", plan.text, q_text, "questions", q_sim))
             if t_sim > FUZZY_FLOOR:
                 total += TITLE_BONUS * full * (t_sim - FUZZY_FLOOR) / (100 - FUZZY_FLOOR)
-                why.append(Why("fuzzy_title", plan.text, row.keys[3], "title", t_sim))
             if total <= 0:
                 continue
             total *= STATUS_FACTOR.get(row.status, 0.8) * (EXPIRED_FACTOR if row.expired else 1.0)
-            scored.append((total, row, why, hits))
+            scored.append((total, row, best, hits))
         scored.sort(key=lambda item: (-item[0], item[1].id))
         top = scored[:limit]
         info = self._info([row.rowid for _, row, _, _ in top])
-        return [self._result(score, row, why, hits, info[row.rowid]) for score, row, why, hits in top]
+        # Reasons are written out for the results shown only: a frozen dataclass per reason and
+        # candidate cost more than scoring some candidates.
+        return [self._result(score, row, self._why(plan, best, fuzzy[row.rowid], row), hits, info[row.rowid])
+                for score, row, best, hits in top]
+
+    @staticmethod
+    def _why(plan: QueryPlan, best: dict[int, tuple[float, Variant, str]], fuzzy: tuple[float, str, float],
+             row: _Row) -> list[Why]:
+        why = [Why(v.kind, plan.groups[gi].text, v.text, where, origin=v.origin) for gi, (_, v, where) in sorted(best.items())]
+        q_sim, q_text, t_sim = fuzzy
+        if q_sim > FUZZY_FLOOR:
+            why.append(Why("question", plan.text, q_text, "questions", q_sim))
+        if t_sim > FUZZY_FLOOR:
+            why.append(Why("fuzzy_title", plan.text, row.keys[3], "title", t_sim))
+        return why
 
     def _fuzzy(self, key: str, rows: list[_Row]) -> dict[int, tuple[float, str, float]]:
         """Per candidate: best similarity to one of its questions (and which), and to its title."""

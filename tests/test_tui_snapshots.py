@@ -88,3 +88,16 @@ def test_help(snap_compare, tmp_path):
         await steady(pilot)
 
     assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_editor_questions_with_a_suggestion(snap_compare, tmp_path):
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        for query in ("取款机把卡吞了", "取款机把卡吞了", "取款机把卡吞了怎么办"):
+            pilot.app.query_log.log_search(query, ["card-loss"], opened="card-loss", user="坐席甲", source="tui")
+        pilot.app.screen.open_article("card-loss")
+        await settle(pilot)
+        await pilot.press("q")
+        await steady(pilot)
+
+    assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=run_before)

@@ -61,3 +61,19 @@ def pilot_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., No
         asyncio.run(fn(*args, **kwargs))
 
     return run
+
+
+SPOKEN_CARD_LOSS = (
+    "您可致电95588办理口头挂失，口头挂失有效期为5天。\n\n逾期未办理长期挂失的，系统自动予以解除。满7日后方可补卡。\n\n"
+    "```verbatim\n信息安全声明：本行工作人员不会向您索要密码或验证码。\n```"
+)
+
+
+async def approve_card_loss(pilot: Pilot) -> None:
+    """card-loss written by 小王 and approved by 小李, straight through the store (the editor's
+    and the reviewer's screens have their own tests)."""
+    app = pilot.app
+    await settle(pilot)
+    app.store.save("card-loss", SPOKEN_CARD_LOSS, base_revision=None, user="小王")
+    app.store.submit("card-loss", user="小王")
+    app.store.approve("card-loss", user="小李")

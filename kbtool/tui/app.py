@@ -23,12 +23,21 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from kbtool.tui.commands import KbCommands
-from kbtool.tui.messages import CatalogReady, DetectorReady, EntryChanged, Failed, Progress, ReportsReady, SearchReady
+from kbtool.tui.messages import (
+    CatalogReady,
+    DetectorReady,
+    EntryChanged,
+    Failed,
+    LogReady,
+    Progress,
+    ReportsReady,
+    SearchReady,
+)
 
 if TYPE_CHECKING:
     from kbtool.core.detect import Detector
     from kbtool.core.stylepack import Pack
-    from kbtool.tui.services import Entry, Summary
+    from kbtool.tui.services import Entry, SearchLogWriter, Summary
 
 REPORT_BATCH = 200
 # The longest the pack waits for the article list to be drawn before it starts compiling.
@@ -108,6 +117,8 @@ class KbApp(App[None]):
         self.reports_done = False
         self.store: Any = None
         self.search_index: Any = None
+        self.query_log: Any = None                      # QueryLog: suggestions, accept, dismiss
+        self.search_log: SearchLogWriter | None = None  # the agent's searches, written off the UI thread
         self.user: str = self.options.user or ""
         self.tasks = Tasks()
         self.data_changed: Signal[str] = Signal(self, "data-changed")
@@ -227,6 +238,17 @@ class KbApp(App[None]):
             return
         self.post_message(SearchReady(index))
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="querylog")
+    def open_log(self, store: Any) -> None:
+        from kbtool.tui import services
+
+        try:
+            log = services.open_query_log(store, self.options.style)
+        except services.Unavailable as exc:
+            self.post_message(Failed("querylog", str(exc), severity="warning"))
+            return
+        self.post_message(LogReady(log))
+
     # -- handlers own the state -------------------------------------------------------------------
 
     def on_progress(self, message: Progress) -> None:
@@ -259,6 +281,8 @@ class KbApp(App[None]):
             self._start_detector()  # no list to wait for
         self._start_checks()
         self._start_search()
+        if self.store is not None and self.query_log is None:
+            self.open_log(self.store)
 
     def on_detector_ready(self, message: DetectorReady) -> None:
         self._finish("detector")
@@ -295,6 +319,21 @@ class KbApp(App[None]):
         self.search_index = message.index
         self.milestone("search_ready")
         self.data_changed.publish("search")
+
+    def on_log_ready(self, message: LogReady) -> None:
+        from kbtool.tui import services
+
+        self.query_log = message.log
+
+        def failed(error: str) -> None:  # called on the writer's thread: post_message is thread-safe
+            self.post_message(Failed("searchlog", f"查询记录写不进审核库（查询不受影响）：{error}", severity="warning"))
+
+        self.search_log = services.SearchLogWriter(message.log, self.user or None, on_error=failed)
+        self.data_changed.publish("querylog")
+
+    def on_unmount(self) -> None:
+        if self.search_log is not None:
+            self.search_log.close()  # writes the search the agent was on
 
     def on_failed(self, message: Failed) -> None:
         self._finish(message.task)
@@ -335,6 +374,8 @@ class KbApp(App[None]):
         def chosen(name: str | None) -> None:
             if name:
                 self.user = name.strip()
+                if self.search_log is not None:
+                    self.search_log.set_user(self.user)
                 self.notify(f"当前用户：{self.user}", timeout=3)
                 self.data_changed.publish("user")
 

@@ -128,6 +128,7 @@ class ReviewLoaded(Message):
 
     view: Any
     error: str = ""
+    questions: Any = None  # querylog.QuestionChanges of the revision under review
 
 
 @dataclass
@@ -146,3 +147,30 @@ class SearchDone(Message):
     query: str
     response: Any
     error: str = ""
+
+
+@dataclass
+class LogReady(Message):
+    """The store's search log is open (``log`` is a QueryLog)."""
+
+    log: Any
+
+
+@dataclass
+class QuestionsLoaded(Message):
+    """An article's questions and pending suggestions (services.QuestionsView), or why not."""
+
+    article_id: str
+    view: Any
+    error: str = ""
+
+
+@dataclass
+class QuestionDecided(Message):
+    """A suggestion was accepted (``revision`` is the draft carrying it) or dismissed."""
+
+    action: str                   # accept | dismiss
+    question: str
+    revision: int | None = None
+    saved_first: int | None = None  # the editor's unsaved draft, saved just before
+    entry: Any = None

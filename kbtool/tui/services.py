@@ -363,3 +363,117 @@ def search(index: Any, query: str, limit: int = 20) -> Any:
 
 def replace_status(entry: Entry, status: str) -> Entry:
     return dataclasses.replace(entry, status=status)
+
+
+# -- the search log and question suggestions (issue 9) ----------------------------------------------
+
+def open_query_log(store: Any, style: str | None) -> Any:
+    """The store's search log, masking with the pack's patterns (read from the pack files)."""
+    from kbtool.services.querylog import QueryLog
+
+    try:
+        return QueryLog.open(store, style=style)
+    except KbInputError as exc:
+        raise Unavailable(f"查询日志不可用（查询照常，只是不记录）：{_problem_text(exc)}") from None
+
+
+class SearchLogWriter:
+    """The agent's search box logging (``AgentSearchLog``) on a thread of its own.
+
+    The UI thread only queues a call (microseconds). The write itself is ~0.2 ms, but waits up
+    to the store's busy timeout when another process holds the write lock: it must never hold
+    up typing, and a failure must never reach the search. Calls run in the order they were
+    queued, which ``AgentSearchLog`` depends on (a search before the open that follows it).
+    ``on_error`` is called (from the writer thread) once per distinct failure.
+    """
+
+    def __init__(self, log: Any, user: str | None, on_error: Any = None) -> None:
+        import queue
+        import threading
+
+        from kbtool.services.querylog import AgentSearchLog
+
+        self.query_log = log
+        self.agent_log = AgentSearchLog(log, user=user, source="tui")
+        self.on_error = on_error
+        self.error: str | None = None
+        self._queue: queue.Queue[tuple[str, tuple[Any, ...]] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="kbtool-search-log", daemon=True)
+        self._thread.start()
+
+    def searched(self, query: str, shown: Any) -> None:
+        self._queue.put(("searched", (query, tuple(shown))))
+
+    def opened(self, article_id: str, action: str = "open") -> None:
+        self._queue.put(("opened", (article_id, action)))
+
+    def flush(self) -> None:
+        self._queue.put(("flush", ()))
+
+    def set_user(self, user: str) -> None:
+        self._queue.put(("user", (user,)))
+
+    def wait(self) -> None:
+        """Until every queued call has run (tests)."""
+        self._queue.join()
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Write what is held and stop; quitting waits at most ``timeout`` for a locked store."""
+        self._queue.put(("flush", ()))
+        self._queue.put(None)
+        self._thread.join(timeout)
+        if not self._thread.is_alive():
+            self.query_log.close()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                name, args = item
+                if name == "user":
+                    self.agent_log.user = args[0]
+                else:
+                    getattr(self.agent_log, name)(*args)
+                error = self.agent_log.error
+            except Exception as exc:  # a bug in logging must not end logging, nor reach search
+                error = f"{type(exc).__name__}: {exc}"
+            finally:
+                self._queue.task_done()
+            if error and error != self.error:
+                self.error = error
+                if self.on_error is not None:
+                    self.on_error(error)
+            self.agent_log.error = None
+
+
+@dataclass(frozen=True)
+class QuestionsView:
+    """An answer's questions and what the search log suggests adding (the editor's panel)."""
+
+    standard: str                 # 标准问: the first listed question (or the title)
+    similar: tuple[str, ...]      # 相似问: the other listed questions
+    learned: tuple[str, ...]      # added from use: approved, or proposed in the head revision
+    suggestions: tuple[Any, ...]  # querylog.Suggestion, most searched first
+
+
+def article_questions(log: Any, article_id: str) -> QuestionsView:
+    changes = log.question_changes(article_id)
+    listed = changes.source or ("",)
+    learned = tuple(dict.fromkeys((*changes.approved, *changes.proposed)))
+    return QuestionsView(listed[0], tuple(listed[1:]), learned, tuple(log.suggestions_for(article_id)))
+
+
+def question_changes(log: Any, store: Any, article_id: str, revision: int) -> Any:
+    """What a revision adds to or drops from the answer's questions (the reviewer's diff);
+    None when the search log cannot be read (the review goes on without it)."""
+    from kbtool.services.querylog import QueryLog
+
+    try:
+        if log is not None:
+            return log.question_changes(article_id, revision)
+        with QueryLog(store) as own:
+            return own.question_changes(article_id, revision)
+    except KbInputError:
+        return None

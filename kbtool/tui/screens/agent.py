@@ -11,6 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -20,6 +21,9 @@ from kbtool.tui.screens.base import KbScreen
 from kbtool.tui.widgets.wrapped import WrappedText
 
 SEARCH_DEBOUNCE = 0.12
+# An answer kept on screen this long, for the same query, counts as opened: the agent is
+# reading it to the caller. (Enter on a result and copying count at once.)
+DWELL_SECONDS = 4.0
 STATUS_BADGE = {
     "approved": ("✓", "#57ab5a"), "stale": ("!", "#e0a526"), "in_review": ("·", "#768390"),
     "draft": ("·", "#768390"), "none": ("·", "#768390"),
@@ -54,6 +58,8 @@ class AgentScreen(KbScreen):
         self._debounce = self.debouncer(SEARCH_DEBOUNCE)
         self._results: list[Any] = []
         self._query = ""
+        self._logged: set[tuple[str, str]] = set()  # (article id, action) logged for the current results
+        self._dwell: Timer | None = None
         self.query_one("#agent-results").border_title = "结果"
         self.query_one("#agent-answer").border_title = "答案"
         self.query_one("#agent-verbatim").border_title = "合规话术（照读）"
@@ -92,12 +98,27 @@ class AgentScreen(KbScreen):
     @on(Input.Changed, "#agent-query")
     def _changed(self, event: Input.Changed) -> None:
         value = event.value
+        self._stop_dwell()  # typing on: the answer on screen is not the one being read
         self._debounce(lambda: self._search(value))
 
     @on(Input.Submitted, "#agent-query")
     def _submitted(self, event: Input.Submitted) -> None:
-        self._debounce.cancel()
-        self._search(event.value)
+        """Enter: search now; on results already shown for these words, open the highlighted one."""
+        if self._debounce.pending or event.value != self._query or not self._results:
+            self._debounce.cancel()
+            self._search(event.value)
+            return
+        self._open_current()
+
+    @on(OptionList.OptionSelected, "#agent-results")
+    def _selected(self) -> None:
+        self._open_current()
+
+    def _open_current(self) -> None:
+        result = self._current()
+        if result is not None:
+            self._log_open(result.id, "open")
+            self.query_one("#agent-why", Static).update(Text(f"已打开：{clip(result.title, 40)}", style="dim"))
 
     def search_for(self, query: str) -> None:
         """Run a search from outside (the command palette)."""
@@ -108,6 +129,7 @@ class AgentScreen(KbScreen):
         self._query = query
         if not query.strip():
             self._fill([])
+            self._flush_log()
             return
         if self.kb.search_index is None:
             self._show_state()
@@ -131,6 +153,9 @@ class AgentScreen(KbScreen):
             self.notify(message.error, title="检索出错", severity="error", timeout=6)
             return
         self._fill(list(message.response.results))
+        self._logged = set()
+        if self.kb.search_log is not None:
+            self.kb.search_log.searched(message.response.query, message.response.shown)
         # No elapsed time on screen: it would differ run to run (benchmarks/search_bench.py measures it).
         self.query_one("#agent-results").border_title = f"结果 {len(self._results)}"
 
@@ -138,7 +163,8 @@ class AgentScreen(KbScreen):
         self._results = results
         options = self.query_one("#agent-results", OptionList)
         options.clear_options()
-        width = max(10, options.size.width - 10)  # after "NN ✓ ", the borders and a scrollbar
+        # After "NN ✓ " (5 cells), leaving room for a scrollbar that may appear once filled.
+        width = max(6, options.scrollable_content_region.width - 8)
         for i, r in enumerate(results, 1):
             icon, color = STATUS_BADGE.get(r.status, ("·", "#768390"))
             line = Text(f"{i:>2} ", style="dim")
@@ -167,9 +193,11 @@ class AgentScreen(KbScreen):
         return self._results[index]
 
     def _show_answer(self) -> None:
+        self._stop_dwell()
         result = self._current()
         if result is None:
             return
+        self._dwell = self.set_timer(DWELL_SECONDS, lambda: self._log_open(result.id, "open"))
         from kbtool.services.search import highlight_spans, plain_answer
 
         answer = plain_answer(result.answer)
@@ -194,6 +222,28 @@ class AgentScreen(KbScreen):
         why = "、".join(w.describe() for w in result.why[:4])
         self.query_one("#agent-why", Static).update(Text(f"匹配：{why}" if why else "", style="dim"))
 
+    # -- the search log: queued for its own thread, never waited for here ------------------------
+
+    def _log_open(self, article_id: str, action: str) -> None:
+        log = self.kb.search_log
+        if log is None or (article_id, action) in self._logged:
+            return
+        self._logged.add((article_id, action))
+        log.opened(article_id, action)
+
+    def _stop_dwell(self) -> None:
+        if self._dwell is not None:
+            self._dwell.stop()
+            self._dwell = None
+
+    def _flush_log(self) -> None:
+        self._stop_dwell()
+        if self.kb.search_log is not None:
+            self.kb.search_log.flush()
+
+    def on_screen_suspend(self) -> None:
+        self._flush_log()  # another mode or a dialog: the search the agent was on is over
+
     # -- actions ----------------------------------------------------------------------------------
 
     def action_pick(self, step: int) -> None:
@@ -210,12 +260,14 @@ class AgentScreen(KbScreen):
         from kbtool.services.search import plain_answer
 
         self.app.copy_to_clipboard(plain_answer(result.answer))
+        self._log_open(result.id, "copy")
         self.notify(f"已复制：{clip(result.title, 30)}", timeout=3)
 
     def action_clear(self) -> None:
         query = self.query_one(Input)
         query.value = ""
         query.focus()
+        self._flush_log()
 
     def action_flag(self) -> None:
         result = self._current()

@@ -21,10 +21,19 @@ from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from kbtool.tui.format import CURRENT_MARK, LEVEL_LABEL, LEVEL_MARK, LEVEL_TEXT, finding_line, item_message, mmss
-from kbtool.tui.messages import ArticleOpened, DraftStored, EntryChanged, StoreRefused, TextChecked
+from kbtool.tui.messages import (
+    ArticleOpened,
+    DraftStored,
+    EntryChanged,
+    QuestionDecided,
+    QuestionsLoaded,
+    StoreRefused,
+    TextChecked,
+)
 from kbtool.tui.screens.base import KbScreen
 from kbtool.tui.spans import changed_region, line_starts, to_location
 from kbtool.tui.widgets.marked_text import MarkedTextArea
+from kbtool.tui.widgets.questions import QuestionList
 
 CHECK_DEBOUNCE = 0.3
 DECIDED_MARK = {
@@ -52,9 +61,11 @@ class ArticleScreen(KbScreen):
         Binding("a", "accept(0)", "采纳", id="article.accept"),
         *[Binding(str(k), f"accept({k - 1})", f"采纳第{k}个替换", id=f"article.accept{k}", show=False) for k in range(1, 10)],
         Binding("x", "reject", "不改", id="article.reject"),
-        Binding("e", "edit", "改写", id="article.edit"),
-        Binding("u", "undo", "撤销", id="article.undo"),
+        # e and u are named in the finding's detail box; the footer keeps room for the rest at 80 columns.
+        Binding("e", "edit", "改写", id="article.edit", show=False),
+        Binding("u", "undo", "撤销", id="article.undo", show=False),
         Binding("d", "focus_draft", "写稿", id="article.draft"),
+        Binding("q", "questions", "问法", id="article.questions", tooltip="答案的标准问、相似问和来自查询记录的问法建议"),
         Binding("ctrl+s", "save", "保存", id="article.save", priority=True),
         Binding("ctrl+t", "submit", "提交", id="article.submit", priority=True, tooltip="保存并提交审核"),
         Binding("escape", "back", "返回", id="article.back", show=False),
@@ -73,6 +84,7 @@ class ArticleScreen(KbScreen):
         self._debounce = self.debouncer(CHECK_DEBOUNCE)
         self._confirm_leave = False
         self._conflict_head: int | None = None
+        self.questions: Any = None  # services.QuestionsView
 
     def body(self) -> ComposeResult:
         with Horizontal(id="article-main"):
@@ -83,6 +95,7 @@ class ArticleScreen(KbScreen):
                 yield OptionList(id="findings")
                 with VerticalScroll(id="finding-detail"):
                     yield Static("正在打开…", id="finding-detail-text")
+                yield QuestionList(id="questions")
         yield Static(id="article-bar")
 
     # -- opening -----------------------------------------------------------------------------------
@@ -94,6 +107,7 @@ class ArticleScreen(KbScreen):
         self.query_one("#source").border_title = "原文"
         self.query_one("#draft").border_title = "口语稿（d 进入，Esc 离开）"
         self.query_one("#findings").border_title = "问题"
+        self.query_one("#questions").border_title = "问法（q 返回问题清单）"
         self._start_open()
 
     def _start_open(self) -> None:
@@ -133,12 +147,97 @@ class ArticleScreen(KbScreen):
         self.call_after_refresh(self._fill_findings)  # again once the list knows its width
         self._show_current()
         self._schedule_check(0)
+        self._load_questions()
 
     def refresh_data(self, kind: str) -> None:
         if kind == "detector" and self.opened is None:
             self._start_open()
         elif kind == "detector":
             self._schedule_check(0)
+        elif kind == "querylog" and self.opened is not None:
+            self._load_questions()
+
+    # -- questions and the search log's suggestions (issue 9) --------------------------------------
+
+    def _load_questions(self) -> None:
+        if self.kb.query_log is not None:
+            self.fetch_questions(self.kb.query_log)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="article-questions")
+    def fetch_questions(self, log: Any) -> None:
+        from kbtool.core.errors import KbInputError
+        from kbtool.tui import services
+
+        try:
+            self.post_message(QuestionsLoaded(self.article_id, services.article_questions(log, self.article_id)))
+        except KbInputError as exc:
+            self.post_message(QuestionsLoaded(self.article_id, None, str(exc.problems[0])))
+
+    def on_questions_loaded(self, message: QuestionsLoaded) -> None:
+        if message.view is None:
+            self.notify(message.error, title="问法读不出来", severity="warning", timeout=6)
+            return
+        self.questions = message.view
+        self.query_one(QuestionList).show(message.view)
+        self._paint_bar()
+
+    def action_questions(self) -> None:
+        """Show the questions instead of the findings (q again, or Esc, goes back)."""
+        right = self.query_one("#article-right")
+        showing = not right.has_class("-questions")
+        right.set_class(showing, "-questions")
+        if showing:
+            if self.kb.query_log is None:
+                self.notify("查询日志还没有打开：问法建议暂不可用", severity="warning", timeout=4)
+            self.query_one(QuestionList).focus()
+        else:
+            self.query_one("#findings", OptionList).focus()
+
+    @on(QuestionList.Decide)
+    def _decide_question(self, event: QuestionList.Decide) -> None:
+        if not self._can_store() or self.kb.query_log is None:
+            return
+        unsaved = self._text != self._saved_text or self.base_revision is None
+        # Accepting adds a revision on top of the head: the editor's unsaved draft goes first,
+        # so the question is added to it rather than to an older text.
+        text = self._text if event.action == "accept" and unsaved else None
+        base = self._save_base() if text is not None else self.base_revision
+        self.decide_question(event.action, event.suggestion, text, base, self.draft.to_dict())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="store-write")
+    def decide_question(self, action: str, suggestion: Any, text: str | None, base: int | None,
+                        decisions: dict[str, Any]) -> None:
+        from kbtool.core.errors import KbInputError
+        from kbtool.tui import services
+
+        store, log, user = self.kb.store, self.kb.query_log, self.kb.user
+        try:
+            if action == "dismiss":
+                log.dismiss(suggestion.id, user=user)
+                self.post_message(QuestionDecided("dismiss", suggestion.question))
+            else:
+                if text is not None:
+                    number = services.save_draft(store, self.article_id, text, base, decisions, user).number
+                    entry = services.refresh_entry(store, self.article_id)
+                    self.post_message(DraftStored(self.article_id, number, text, entry))
+                accepted = log.accept_for(suggestion.id, self.article_id, user=user)
+                self.post_message(QuestionDecided("accept", accepted.question, accepted.revision,
+                                                  entry=services.refresh_entry(store, self.article_id)))
+        except KbInputError as exc:
+            head = getattr(exc, "head", None)
+            self.post_message(StoreRefused("save" if head is not None else action, str(exc.problems[0]),
+                                           head.number if head is not None else None))
+
+    def on_question_decided(self, message: QuestionDecided) -> None:
+        self._load_questions()
+        if message.action == "dismiss":
+            self.notify(f"已忽略「{message.question}」：以后不再建议", title="问法", timeout=4)
+            return
+        self.base_revision = message.revision
+        self.app.post_message(EntryChanged(message.entry))
+        self.notify(f"已把「{message.question}」加进问法：草稿 r{message.revision}，提交审核通过后生效",
+                    title="已采纳问法", timeout=5)
+        self._paint_bar()
 
     def on_resize(self) -> None:
         if self.opened is not None:
@@ -279,6 +378,8 @@ class ArticleScreen(KbScreen):
         return self.items[index]
 
     def action_move(self, step: int) -> None:
+        if self.query_one("#article-right").has_class("-questions"):
+            self.action_questions()  # back to the findings
         if not self.items:
             return
         options = self.query_one("#findings", OptionList)
@@ -457,6 +558,11 @@ class ArticleScreen(KbScreen):
                 bar.append(f" · {check.note}", style="bold red")
             bar.append(" · ")
             bar.append_text(facts_text(check.facts))
+        if self.questions is not None:
+            count = 1 + len(self.questions.similar) + len(self.questions.learned)
+            bar.append(f" · 问法 {count}")
+            if self.questions.suggestions:
+                bar.append(f" 建议 {len(self.questions.suggestions)}（q）", style="bold #57ab5a")
         if self._text != self._saved_text:
             bar.append(" · 未保存", style="bold yellow")
         elif self.base_revision is not None:
@@ -533,16 +639,21 @@ class ArticleScreen(KbScreen):
         self._paint_bar()
 
     def on_store_refused(self, message: StoreRefused) -> None:
+        if message.action in ("accept", "dismiss"):
+            self._load_questions()  # e.g. another editor decided it first
         if message.head is not None:
             self._conflict_head = message.head
             self.notify(f"{message.message}。再按 Ctrl+S 以 r{message.head} 为基础保存你的版本（对方的 r{message.head} 仍在历史里）",
                         title="保存冲突", severity="error", timeout=15)
         else:
-            title = "提交失败" if message.action == "submit" else "保存失败"
+            title = {"submit": "提交失败", "accept": "没能采纳问法", "dismiss": "没能忽略问法"}.get(message.action, "保存失败")
             self.notify(message.message, title=title, severity="error", timeout=10)
 
     def action_back(self) -> None:
         draft = self.query_one("#draft", MarkedTextArea)
+        if self.query_one("#article-right").has_class("-questions"):
+            self.action_questions()
+            return
         if draft.has_focus:
             self.query_one("#findings", OptionList).focus()
             return

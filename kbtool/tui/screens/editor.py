@@ -119,7 +119,7 @@ class ArticleListScreen(KbScreen):
         self.refresh_data("mount")
 
     def refresh_data(self, kind: str) -> None:
-        if kind in ("progress", "detector", "search", "failed"):
+        if kind in ("progress", "detector", "search", "failed", "querylog"):
             if kind == "failed":
                 self._update_state()
             return
@@ -159,11 +159,10 @@ class ArticleListScreen(KbScreen):
     def _update_state(self) -> None:
         app = self.kb
         sort_label = dict(SORTS)[self.sort]
-        kind = KIND_LABEL.get(self.kind, ALL) if self.kind else ALL
-        self.query_one("#list-state", Static).update(
-            f"{kind if self.kind else '全部类型'} · {clip(self.category, 8) if self.category else '全部分类'}"
-            f" · {self.status or '全部状态'} · {sort_label}"
-        )
+        # Only the filters in use, so the line fits next to the filter box at 80 columns.
+        chosen = [KIND_LABEL.get(self.kind, self.kind) if self.kind else "", clip(self.category, 8), self.status]
+        shown = " · ".join(c for c in chosen if c) or ALL
+        self.query_one("#list-state", Static).update(f"{shown} · {sort_label}")
         box = self.query_one("#list-box")
         box.border_title = f"文章 {len(self._shown)}/{len(self._rows)}"
         empty = self.query_one("#list-empty", Static)

@@ -48,6 +48,23 @@ def diff_text(ops: list[Any]) -> Text:
     return out
 
 
+def questions_text(changes: Any) -> Text:
+    """The questions a revision adds (green) or drops (struck red), as a line above the text."""
+    out = Text()
+    if changes is None or not (changes.added or changes.removed):
+        return out
+    out.append("问法：", style="bold")
+    for q in changes.added:
+        out.append(f"＋{q}", style=INSERTED)
+        out.append(" ")
+    for q in changes.removed:
+        out.append(f"－{q}", style=DELETED)
+        out.append(" ")
+    out.rstrip()
+    out.append("\n\n")
+    return out
+
+
 def local_time(at: str) -> str:
     """A stored UTC timestamp as local month-day hour:minute."""
     return dt.datetime.fromisoformat(at).astimezone().strftime("%m-%d %H:%M")
@@ -125,6 +142,9 @@ class ReviewScreen(KbScreen):
         empty = self.query_one("#review-empty", Static)
         empty.update("" if self._queue else "没有待审核的口语稿。")
         empty.display = not self._queue
+        table.display = bool(self._queue)  # the message sits at the top, not under an empty table
+        if self._queue and self.focused is None:
+            table.focus()
 
     @on(DataTable.RowSelected, "#review-table")
     def _selected(self, event: DataTable.RowSelected) -> None:
@@ -160,6 +180,7 @@ class ReviewDetailScreen(KbScreen):
         super().__init__()
         self.article_id = article_id
         self.view: Any = None
+        self.question_changes: Any = None
         self.shown = "diff"
 
     def body(self) -> ComposeResult:
@@ -168,7 +189,7 @@ class ReviewDetailScreen(KbScreen):
                 yield WrappedText("正在载入…", id="review-text-body")
             with Vertical(id="review-side"):
                 with VerticalScroll(id="review-facts"):
-                    yield Static(id="review-facts-body")
+                    yield WrappedText(id="review-facts-body")
                 with VerticalScroll(id="review-findings"):
                     yield Static(id="review-findings-body")
                 with VerticalScroll(id="review-history"):
@@ -200,7 +221,9 @@ class ReviewDetailScreen(KbScreen):
         from kbtool.tui import services
 
         try:
-            self.post_message(ReviewLoaded(services.build_review(store, detector, self.article_id)))
+            view = services.build_review(store, detector, self.article_id)
+            questions = services.question_changes(self.kb.query_log, store, self.article_id, view.revision.number)
+            self.post_message(ReviewLoaded(view, questions=questions))
         except KbInputError as exc:
             self.post_message(ReviewLoaded(None, str(exc.problems[0])))
 
@@ -210,6 +233,7 @@ class ReviewDetailScreen(KbScreen):
             self.notify(message.error, title="无法审核", severity="error", timeout=8)
             return
         self.view = message.view
+        self.question_changes = message.questions
         self._paint()
 
     def _paint(self) -> None:
@@ -217,9 +241,9 @@ class ReviewDetailScreen(KbScreen):
         rev = view.revision
         body = self.query_one("#review-text-body", WrappedText)
         if self.shown == "diff":
-            body.set_text(diff_text(view.diff))
+            body.set_text(questions_text(self.question_changes) + diff_text(view.diff))
         elif self.shown == "spoken":
-            body.set_text(Text(rev.spoken_text))
+            body.set_text(questions_text(self.question_changes) + Text(rev.spoken_text))
         else:
             body.set_text(Text(view.article.source_text))
         box = self.query_one("#review-text")
@@ -234,7 +258,7 @@ class ReviewDetailScreen(KbScreen):
             facts.append(f"✗ {len(view.facts.problems)} 处不一致：\n", style="bold red")
             for problem in view.facts.problems:
                 facts.append(f"· {problem}\n")
-        self.query_one("#review-facts-body", Static).update(facts)
+        self.query_one("#review-facts-body", WrappedText).set_text(facts)
         side_width = max(16, self.query_one("#review-side").size.width - 4)
         findings = Text()
         words = [f for f in view.findings if f.scope == "word"]

@@ -12,7 +12,7 @@ import pytest
 
 from kbtool.cli import main
 from kbtool.core.query import parse_synonyms
-from kbtool.services.search import SearchIndex, make_snippet, plain_answer
+from kbtool.services.search import CANDIDATES, SearchIndex, make_snippet, plain_answer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -197,6 +197,15 @@ def test_a_pinyin_match_never_outranks_a_character_match() -> None:
     results = index.search("挂实办理").results
     assert [r.id for r in results[:2]] == ["chars", "sound"]
     assert {w.kind for w in results[1].why} == {"pinyin"}
+
+
+
+def test_asking_for_more_results_than_the_candidate_step_keeps_still_gets_them() -> None:
+    # The word is in every title and no body, so one FTS5 table supplies every candidate.
+    docs = [Doc(f"loss-{i:03d}", f"挂失说明{i}", f"第{i}号网点营业时间。") for i in range(3 * CANDIDATES)]
+    index, _ = make_index([*docs, *FILLER])
+    assert len(ids(index, "挂失", limit=5)) == 5
+    assert len(ids(index, "挂失", limit=2 * CANDIDATES)) == 2 * CANDIDATES
 
 
 # -- incremental refresh ----------------------------------------------------------------------

@@ -88,7 +88,10 @@ STATUS_LABELS = {"stale": "口语版待更新", "in_review": "未口语化", "dr
 EXPIRED_LABEL = "已过期"
 WHY_LABELS = {WORDS: "词语", SYNONYM: "同义词", PINYIN: "拼音", "fuzzy_title": "标题相近", "question": "问题相近"}
 
-CANDIDATES = 30         # per FTS5 table; the union is scored
+# Per FTS5 table (or the number of results asked for, when more); the union is scored. 20 finds
+# the labelled answers among 10,000 and 100,000 generated look-alikes as well as 30 did
+# (benchmarks/search_bench.py), and scoring candidates in Python is most of a search's time.
+CANDIDATES = 20
 EXPIRED_MARGIN = 10     # extra candidates fetched to make up for expired ones dropped
 # Answers FTS5 may rank per search and table (see _candidates): bounds the cost of a search
 # whatever the size of the knowledge base (FTS5 bm25 costs ~1.5 us per answer ranked).
@@ -677,7 +680,7 @@ class SearchIndex:
             listener(response)
         return response
 
-    def _candidates(self, plan: QueryPlan, freqs: dict[str, Freq], include_expired: bool) -> list[int]:
+    def _candidates(self, plan: QueryPlan, freqs: dict[str, Freq], include_expired: bool, limit: int = 0) -> list[int]:
         """The answers worth scoring: FTS5 bm25 over the variants, best CANDIDATES of each table.
 
         FTS5 ranks every answer a query word is in, so each table gets a budget of answers to
@@ -717,11 +720,12 @@ class SearchIndex:
         # Expired answers are dropped after ranking (in _rank): joining search_docs in the FTS5
         # query would look up every match, tripling its cost. A few extra rows make up for them.
         extra = 0 if include_expired else min(self._n_expired(), EXPIRED_MARGIN)
+        per_table = max(CANDIDATES, limit) + extra
         found: dict[int, None] = {}
         for table, weights in (("search_fts_short", "3.0, 2.5, 2.0"), ("search_fts_long", "1.0, 0.6")):
             parts = plans[table]
             if parts:
-                sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}, {weights}) LIMIT {CANDIDATES + extra}"
+                sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}, {weights}) LIMIT {per_table}"
                 found.update((r[0], None) for r in self.conn.execute(sql, (" OR ".join(parts),)))
         return list(found)
 
@@ -751,7 +755,7 @@ class SearchIndex:
             return []
         freqs = self._freqs(plan.all_tokens(), {})
         df = {t: f[0] for t, f in freqs.items()}
-        rows = [r for r in self._rows(self._candidates(plan, freqs, include_expired)) if include_expired or not r.expired]
+        rows = [r for r in self._rows(self._candidates(plan, freqs, include_expired, limit)) if include_expired or not r.expired]
         if not rows:
             return []
 

@@ -208,6 +208,19 @@ def test_asking_for_more_results_than_the_candidate_step_keeps_still_gets_them()
     assert len(ids(index, "挂失", limit=2 * CANDIDATES)) == 2 * CANDIDATES
 
 
+
+def test_a_query_of_only_very_common_words_ranks_a_bounded_window_of_titles(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every word over the budgets: titles alone are searched, and FTS5 ranks only the most
+    # recently indexed SHORT_BUDGET of them, so the cost does not grow with the knowledge base.
+    import kbtool.services.search as search
+
+    monkeypatch.setattr(search, "SHORT_BUDGET", 3)
+    monkeypatch.setattr(search, "LONG_BUDGET", 3)
+    docs = [Doc(f"loss-{i}", "挂失" if i < 5 else f"挂失业务的其他说明{i}", f"挂失须知第{i}条。") for i in range(10)]
+    index, _ = make_index(docs)
+    assert set(ids(index, "挂失")) == {"loss-7", "loss-8", "loss-9"}
+
+
 # -- incremental refresh ----------------------------------------------------------------------
 
 def _terms(index: SearchIndex) -> list[tuple[str, int]]:

@@ -691,7 +691,10 @@ class SearchIndex:
         characters, partial words and style-pack pairs, then pinyin guesses), rarest first, while
         the answers they are in fit the budget. Only the words the budget leaves out are skipped
         here; every variant still counts in scoring. When nothing fits (only very common words),
-        the rarest are looked up in titles alone.
+        the rarest are looked up in titles alone, and when even that is over the budget, FTS5
+        ranks only the most recently indexed SHORT_BUDGET titles holding it: ranking them all
+        grows with the knowledge base (17,000 titles with one name: ~30 ms at 100,000 answers)
+        and found no labelled answer the window misses (benchmarks/search_bench.py).
         """
         items: list[tuple[int, str, Freq]] = []
         for group in plan.groups:
@@ -714,12 +717,14 @@ class SearchIndex:
                 if cost[column] and expr not in plans[table] and used + cost[column] <= budget:
                     plans[table].append(expr)
                     used += cost[column]
+        window = False
         if not plans["search_fts_short"] and not plans["search_fts_long"] and items:
             used = 0
             for _, expr, cost in sorted(items, key=lambda it: (it[2][1], it[0])):
                 if cost[1] and (not plans["search_fts_short"] or used + cost[1] <= SHORT_BUDGET):
                     plans["search_fts_short"].append("{title} : " + (expr if expr.startswith("(") else f"({expr})"))
                     used += cost[1]
+            window = used > SHORT_BUDGET
         # Expired answers are dropped after ranking (in _rank): joining search_docs in the FTS5
         # query would look up every match, tripling its cost. A few extra rows make up for them.
         extra = 0 if include_expired else min(self._n_expired(), EXPIRED_MARGIN)
@@ -729,6 +734,9 @@ class SearchIndex:
             parts = plans[table]
             if parts:
                 sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}, {weights}) LIMIT {per_table}"
+                if window and table == "search_fts_short":
+                    sql = (f"SELECT rowid FROM (SELECT rowid, bm25({table}, {weights}) AS score FROM {table} WHERE {table} MATCH ?"
+                           f" ORDER BY rowid DESC LIMIT {SHORT_BUDGET}) ORDER BY score LIMIT {per_table}")
                 found.update((r[0], None) for r in self.conn.execute(sql, (" OR ".join(parts),)))
         return list(found)
 

@@ -88,3 +88,61 @@ def _first_of(op: Any, av: Any) -> set[str] | None:
             out |= sub
         return out
     return None
+
+
+_MAX_ALTERNATIVES = 64
+
+
+def required_texts(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+    """Texts every match must contain: each entry lists alternatives, one of which occurs in
+    any match (``[,，]?并相互转告`` needs 并相互转告; ``(?:垂询|详询|咨询)`` needs one of three).
+
+    A text with no alternative of some entry cannot match, so the pattern need not be tried.
+    Only mandatory top-level parts count (optional parts, lookarounds and anything
+    case-insensitive are left out), so the answer may be incomplete but is never wrong.
+    """
+    if _p is None or pattern.flags & re.IGNORECASE:
+        return ()
+    try:
+        parsed = _p.parse(pattern.pattern, pattern.flags)
+    except Exception:
+        return ()
+    out: list[tuple[str, ...]] = []
+    _required(list(parsed), out)
+    return tuple(dict.fromkeys(out))
+
+
+def _required(items: list[Any], out: list[tuple[str, ...]]) -> None:
+    run: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            out.append(("".join(run),))
+            run = []
+        if op is _c.SUBPATTERN:
+            _group, add_flags, _del_flags, body = av
+            if not add_flags & re.IGNORECASE:
+                _required(list(body), out)
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+            low, _high, body = av
+            if low >= 1:
+                _required(list(body), out)
+        elif op is _c.BRANCH:
+            # each branch needs some text of its own: the branches' texts together are needed
+            texts: list[str] = []
+            for branch in av[1]:
+                needs: list[tuple[str, ...]] = []
+                _required(list(branch), needs)
+                if not needs:
+                    break
+                texts += min(needs, key=lambda alts: (-min(map(len, alts)), len(alts)))
+            else:
+                if len(texts) <= _MAX_ALTERNATIVES:
+                    out.append(tuple(dict.fromkeys(texts)))
+        elif op is _c.IN and len(av) <= _MAX_ALTERNATIVES and all(sub_op is _c.LITERAL for sub_op, _ in av):
+            out.append(tuple(chr(sub_av) for _, sub_av in av))
+        # anything else (lookarounds, anchors, categories, negations) requires nothing certain
+    if run:
+        out.append(("".join(run),))

@@ -19,7 +19,7 @@ import ahocorasick_rs
 import opencc
 from rapidfuzz.distance import LCSseq
 
-from kbtool.core.anchors import first_chars
+from kbtool.core.anchors import first_chars, required_texts
 from kbtool.core.findings import Finding
 from kbtool.core.segment import Segmenter, segmenter_for
 from kbtool.core.speakable import HelperContext, run_helper
@@ -89,6 +89,10 @@ class Detector:
         self._sentence_rules: list[int] = []
         self._fuzzy: list[tuple[int, str]] = []
         self._anchors: dict[int, frozenset[str] | None] = {}
+        # Texts a pattern's match must contain (one of each entry): a text lacking them is not tried.
+        self._requires: dict[int, tuple[tuple[str, ...], ...]] = {}
+        self._anchor_rules: dict[str, list[int]] = defaultdict(list)
+        self._unanchored: list[int] = []
         for i, rule in enumerate(self.rules):
             if rule.kind == "phrase":
                 for phrase in rule.phrases:
@@ -102,7 +106,16 @@ class Detector:
             elif rule.kind == "pattern":
                 self._pattern_rules.append(i)
                 assert rule.regex is not None
-                self._anchors[i] = first_chars(rule.regex)
+                anchors = self._anchors[i] = first_chars(rule.regex)
+                needs = required_texts(rule.regex)
+                if anchors is None:
+                    self._unanchored.append(i)
+                else:
+                    for ch in anchors:
+                        self._anchor_rules[ch].append(i)
+                    # a match starts with an anchor: needing one of them says nothing more
+                    needs = tuple(alts for alts in needs if set(alts) != anchors)
+                self._requires[i] = needs
             else:
                 self._sentence_rules.append(i)
         anchor_chars = sorted({ch for chars in self._anchors.values() if chars for ch in chars})
@@ -160,14 +173,17 @@ class Detector:
             if self._repeat_rules and bounds[start]:  # 请 heads 请稍等: a word start is enough
                 repeat_hits[phrase].append(start)
         blocks: list[_Candidate] = []
-        at: dict[str, list[int]] = defaultdict(list)
+        # Patterns worth trying: those without anchors, and those with an anchor character in
+        # the text; of these, only those whose required texts all occur.
+        active = set(self._unanchored)
         if self._anchor_re is not None:
-            for m in self._anchor_re.finditer(norm):
-                at[m.group()].append(m.start())
-        for i in self._pattern_rules:
-            anchors = self._anchors[i]
-            if anchors is not None and not any(ch in at for ch in anchors):
+            for ch in set(self._anchor_re.findall(norm)):
+                active.update(self._anchor_rules[ch])
+        at: dict[str, list[int]] = {}
+        for i in sorted(active):
+            if not all(any(t in norm for t in alts) for alts in self._requires[i]):
                 continue
+            anchors = self._anchors[i]
             rule = self.rules[i]
             assert rule.regex is not None
             for m in _matches(rule.regex, norm, anchors, at):
@@ -328,22 +344,42 @@ def _on_boundary(rule: Rule, bounds: bytearray, start: int, end: int) -> bool:
 def _matches(
     regex: re.Pattern[str], norm: str, anchors: frozenset[str] | None, at: dict[str, list[int]]
 ) -> Iterable[re.Match[str]]:
-    """``regex.finditer(norm)``, but tried only where a match can start when that is known."""
+    """``regex.finditer(norm)``, but tried only where a match can start when that is known.
+
+    ``at`` caches the positions of each anchor character in ``norm`` (filled on demand).
+    """
     if anchors is None:
-        yield from regex.finditer(norm)
-        return
-    lists = [at[ch] for ch in anchors if ch in at]
+        return regex.finditer(norm)
+    lists = []
+    for ch in anchors:
+        positions = at.get(ch)
+        if positions is None:
+            positions = at[ch] = _positions(norm, ch)
+        if positions:
+            lists.append(positions)
     if not lists:
-        return
+        return []
     positions = lists[0] if len(lists) == 1 else sorted(p for lst in lists for p in lst)
+    out = []
+    match = regex.match
     last_end = 0
     for pos in positions:
         if pos < last_end:
             continue
-        m = regex.match(norm, pos)
+        m = match(norm, pos)
         if m:
             last_end = max(m.end(), pos + 1)
-            yield m
+            out.append(m)
+    return out
+
+
+def _positions(text: str, ch: str) -> list[int]:
+    out = []
+    pos = text.find(ch)
+    while pos != -1:
+        out.append(pos)
+        pos = text.find(ch, pos + 1)
+    return out
 
 
 class _ProtectedSpans:

@@ -146,3 +146,15 @@ def _required(items: list[Any], out: list[tuple[str, ...]]) -> None:
         # anything else (lookarounds, anchors, categories, negations) requires nothing certain
     if run:
         out.append(("".join(run),))
+
+
+def starts_at_line(pattern: re.Pattern[str]) -> bool:
+    """Whether every match starts at the beginning of a line (``(?m)^…``) or of the text (``^…``
+    without MULTILINE, ``\\A…``): such a pattern need only be tried there."""
+    if _p is None:
+        return False
+    try:
+        parsed = list(_p.parse(pattern.pattern, pattern.flags))
+    except Exception:
+        return False
+    return bool(parsed) and parsed[0][0] is _c.AT and parsed[0][1] in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING)

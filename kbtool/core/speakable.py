@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import cn2an
 
-from kbtool.core.text import sentence_spans, speakable_length
+from kbtool.core.text import sentence_spans
 
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{CJK}]")
@@ -106,26 +105,32 @@ _OPEN = "“「『（(《\"‘"
 _CLOSE = "”」』）)》\"’"
 # Where the clause before a cut starts (see _natural_cut): after the last of these.
 _CLAUSE_STOPS = "，,；;。：:"
-# Every character the cut-point scan reacts to; the scan jumps from one to the next.
-_SPLIT_MARKS = re.compile("[" + re.escape("".join(sorted(set(_OPEN + _CLOSE + _CUT_PUNCT + _CLAUSE_STOPS)))) + "]")
-_SPEAKABLE_CHAR = re.compile(f"[{CJK}A-Za-z0-9]")
+# Every character the cut-point scan reacts to (all of them unspeakable).
+_SPLIT_MARKS = frozenset(_OPEN + _CLOSE + _CUT_PUNCT + _CLAUSE_STOPS)
 _UNSPEAKABLE_CHAR = re.compile(f"[^{CJK}A-Za-z0-9]")
 
 
-def _cut_points(text: str) -> list[int]:
-    """Indices of clause punctuation outside quotes and brackets where a sentence may end:
-    speakable text on both sides, and a natural cut (see ``_natural_cut``)."""
-    first = _SPEAKABLE_CHAR.search(text)
-    if first is None:
-        return []
-    last = len(text) - 1 - _SPEAKABLE_CHAR.search(text[::-1]).start()  # type: ignore[union-attr]
-    points = []
+def _cut_points(text: str) -> tuple[list[int], list[int], int]:
+    """Where a sentence may end, and what the split needs to know about its lengths.
+
+    Returns the indices of clause punctuation outside quotes and brackets with speakable text
+    on both sides and a natural cut (see ``_natural_cut``), the number of speakable characters
+    before each of them, and the speakable length of the whole text.
+    """
+    # One pass over the unspeakable characters: the marks are among them, and the count of
+    # those before a mark gives the speakable length before it.
+    gaps = [m.start() for m in _UNSPEAKABLE_CHAR.finditer(text)]
+    n = len(text)
+    total = n - len(gaps)
+    points: list[int] = []
+    before: list[int] = []
     depth = 0
     quote = False
     clause_start = 0
-    for m in _SPLIT_MARKS.finditer(text):
-        i = m.start()
+    for k, i in enumerate(gaps):
         ch = text[i]
+        if ch not in _SPLIT_MARKS:
+            continue
         if ch == '"':
             quote = not quote
             continue
@@ -133,25 +138,33 @@ def _cut_points(text: str) -> list[int]:
             depth += 1
         elif ch in _CLOSE:
             depth = max(0, depth - 1)
-        elif (ch in _CUT_PUNCT and depth == 0 and not quote and first.start() < i < last
-              and _natural_cut(text[clause_start:i], text[i + 1:])):
-            points.append(i)
+        elif ch in _CUT_PUNCT and depth == 0 and not quote:
+            spoken_before = i - k
+            if 0 < spoken_before < total and _natural_cut(text, clause_start, i):
+                points.append(i)
+                before.append(spoken_before)
         if ch in _CLAUSE_STOPS:
             clause_start = i + 1
-    return points
+    return points, before, total
 
 
 # A clause opening with one of these leans on the next one (根据…，挂失分为…): no full stop after it.
+# (Both are used with match(text, pos[, endpos]), which anchors them at pos.)
 _LEANS_FORWARD = re.compile(
-    r"^[\s（(]*(?:\d{1,2}[.、．]\s*)?(?:根据|按照|依据|依照|为了|为|对于|关于|如果|如|若|假如|因为|因|由于|凡|当|除|经|自|在)"
+    r"[\s（(]*(?:\d{1,2}[.、．]\s*)?(?:根据|按照|依据|依照|为了|为|对于|关于|如果|如|若|假如|因为|因|由于|凡|当|除|经|自|在)"
 )
 # A clause opening with one of these continues the previous one (…办理，或…): no full stop before it.
-_CONTINUES = re.compile(r"^\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|等|的)")
+_CONTINUES = re.compile(r"\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|等|的)")
 
 
-def _natural_cut(previous: str, following: str) -> bool:
-    """A full stop between clause ``previous`` and the text ``following`` reads naturally."""
-    return not (_LEANS_FORWARD.match(previous) or _CONTINUES.match(following) or previous.rstrip().endswith("的"))
+def _natural_cut(text: str, clause_start: int, cut: int) -> bool:
+    """A full stop at ``cut``, after the clause starting at ``clause_start``, reads naturally."""
+    if _LEANS_FORWARD.match(text, clause_start, cut) or _CONTINUES.match(text, cut + 1):
+        return False
+    j = cut - 1
+    while j >= clause_start and text[j].isspace():
+        j -= 1
+    return not (j >= clause_start and text[j] == "的")
 
 
 def _apply_cuts(text: str, cuts: Iterable[int]) -> str:
@@ -169,16 +182,11 @@ def split_sentence(text: str, ctx: HelperContext) -> tuple[str, ...]:
     (they introduce what follows), as is anything inside quotes or brackets.
     """
     limit = ctx.sentence_max_chars
-    total = speakable_length(text)
-    if total <= limit:
-        return ()
-    points = _cut_points(text)
-    if not points:
+    points, before, total = _cut_points(text)
+    if total <= limit or not points:
         return ()
     # Every span tried starts at 0 or just after a cut and ends at a cut or the end, and cut
     # characters are not speakable: the speakable length before each point is all we need.
-    gaps = [m.start() for m in _UNSPEAKABLE_CHAR.finditer(text)]
-    before = [p - bisect_left(gaps, p) for p in points]
 
     def best(i: int, j: int, base: int, top: int) -> int | None:
         """Index of the cut among ``points[i:j]`` nearest the middle of the span (ties: earlier)."""

@@ -222,3 +222,10 @@ def test_a_menu_path_matched_after_its_first_item_continues_the_steps():
     end = source.index("，")
     got = run_helper("menu_path", source[start:end], CTX.at(source, start, end))
     assert got == ("，再点我的，然后点安全中心，最后点转账限额设置",)
+
+
+def test_a_condition_after_its_subject_or_a_section_number_is_not_cut_from_what_follows():
+    text = "二、客户如不再需要这项短信服务，可以在月底前通过手机银行、网上银行或者到网点办理取消手续，过了期限没有办理的，就按新标准收费"
+    for suggestion in split_sentence(text, CTX):
+        assert "这项短信服务。" not in suggestion
+    assert split_sentence(text, CTX), "the sentence is long and has other natural cuts"

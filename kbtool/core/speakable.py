@@ -151,7 +151,10 @@ def _cut_points(text: str) -> tuple[list[int], list[int], int]:
 # A clause opening with one of these leans on the next one (根据…，挂失分为…): no full stop after it.
 # (Both are used with match(text, pos[, endpos]), which anchors them at pos.)
 _LEANS_FORWARD = re.compile(
-    r"[\s（(]*(?:\d{1,2}[.、．]\s*)?(?:根据|按照|依据|依照|为了|为|对于|关于|如果|如|若|假如|因为|因|由于|凡|当|除|经|自|在)"
+    r"[\s（(]*(?:\d{1,2}[.、．]\s*|[一二三四五六七八九十]{1,2}、\s*|[（(][一二三四五六七八九十\d]{1,2}[)）]\s*)?"
+    # a subject may come first: 客户如不再需要…，可…
+    r"(?:(?:个人)?(?:客户|用户|您|持卡人|机主|申请人|本人))?"
+    r"(?:根据|按照|依据|依照|为了|为|对于|关于|如果|如|若|假如|因为|因|由于|凡|当|除|经|自|在)"
 )
 # A clause opening with one of these continues the previous one (…办理，或…): no full stop before it.
 _CONTINUES = re.compile(r"\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|等|的)")

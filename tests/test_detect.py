@@ -237,3 +237,15 @@ def test_metrics_report_characters_sentences_and_readiness(detector):
     assert metrics.characters == len("本行提示") + len("代码") + len("不查") + len("第二行本行")
     assert 0 <= metrics.readiness < 100
     assert metrics.read_aloud_seconds == round(metrics.characters * 60 / detector.pack.settings.speaking_rate, 1)
+
+
+def test_a_fuzzy_match_never_runs_across_the_end_of_a_sentence(detector):
+    text = "由此给您带来的不便。敬请谅解，谢谢。"
+    assert all("。" not in f.text for f in detector.check(text)), detector.check(text)
+
+
+def test_a_match_written_alike_in_both_scripts_is_answered_in_the_script_around_it(detector):
+    findings = detector.check("本行將於明日處理您的申請。")
+    assert [(f.rule, f.suggestions) for f in findings if f.rule == "official.benhang"] == [("official.benhang", ("我們",))]
+    findings = detector.check("本行将于明日处理您的申请。")
+    assert [(f.rule, f.suggestions) for f in findings if f.rule == "official.benhang"] == [("official.benhang", ("我们",))]

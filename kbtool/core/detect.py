@@ -258,7 +258,7 @@ class Detector:
                 positions = [pos for g, pos in sentence_hits if j in self._gram_entries[g]]
                 if phrase in norm[s_start:s_end]:
                     continue  # the exact pass has it
-                hit = _align(phrase, norm, positions, bounds)
+                hit = _align(phrase, norm, positions, bounds, s_start, s_end)
                 rule = self.rules[rule_index]
                 if hit and hit[2] >= rule.min_score:
                     out.append(_Candidate(rule_index, hit[0], hit[1], rule.replace, hit[2]))
@@ -334,8 +334,9 @@ class Detector:
             suggestions = c.suggestions
             if rule.helper and not rule.replace:
                 suggestions = run_helper(rule.helper, original, self.helper_context.at(text, c.start, c.end))
-            elif suggestions and not c.localized and fold_width(original) != norm[c.start:c.end]:
-                # Traditional source: answer in traditional too.
+            elif suggestions and not c.localized and _traditional_around(text, norm, c.start, c.end):
+                # Traditional source: answer in traditional too (本行 reads the same in both scripts,
+                # so the script is judged on the words around the match, not the match alone).
                 suggestions = tuple(_S2T.convert(s) for s in suggestions)
             line = bisect.bisect_right(line_starts, c.start)
             out.append(
@@ -348,6 +349,12 @@ class Detector:
                 )
             )
         return out
+
+
+
+def _traditional_around(text: str, norm: str, start: int, end: int, reach: int = 12) -> bool:
+    a, b = max(0, start - reach), min(len(text), end + reach)
+    return fold_width(text[a:b]) != norm[a:b]
 
 
 def _on_boundary(rule: Rule, bounds: bytearray, start: int, end: int) -> bool:
@@ -451,7 +458,8 @@ def _touches(start: int, end: int, spans: list[tuple[int, int]], inside_ok: bool
 _PUNCT_TABLE = str.maketrans("", "", "".join(_PUNCT))
 
 
-def _align(phrase: str, norm: str, positions: list[int], bounds: bytearray) -> tuple[int, int, float] | None:
+def _align(phrase: str, norm: str, positions: list[int], bounds: bytearray, s_start: int = 0,
+           s_end: int | None = None) -> tuple[int, int, float] | None:
     """Best window around the shared bigrams; score = coverage, discounted for insertions.
 
     ``partial_ratio`` would compare a window of the phrase's own length, so one inserted
@@ -464,19 +472,22 @@ def _align(phrase: str, norm: str, positions: list[int], bounds: bytearray) -> t
     chars = set(phrase)
     max_span = 2 * n + 4
     min_len = -(-3 * n // 4)
-    lo, hi = max(0, positions[0] - 2), min(len(norm), positions[0] + max_span)
+    # Never across the sentence's end: a longer variant must not swallow the next sentence's words.
+    lo = max(s_start, positions[0] - 2)
+    hi = min(len(norm) if s_end is None else s_end, positions[0] + max_span)
     starts = [k for k in range(lo, positions[-1] + 1) if bounds[k] and norm[k] in chars]
     ends = [k for k in range(lo + min_len, hi + 1) if bounds[k] and norm[k - 1] in chars]
     best: tuple[int, int, float] | None = None
+    need = 0.75 * n
+    similarity = LCSseq.similarity
     for start in starts:
-        for end in ends:
-            if end - start < min_len:
-                continue
+        # ends are sorted: skip straight to the first one far enough from this start
+        for end in ends[bisect.bisect_left(ends, start + min_len):]:
             if end - start > max_span:
                 break
             window = norm[start:end].translate(_PUNCT_TABLE)
-            lcs = LCSseq.similarity(phrase, window)
-            if lcs < 0.75 * n:
+            lcs = similarity(phrase, window)
+            if lcs < need:
                 continue
             score = 100.0 * lcs / (n + 0.25 * (len(window) - lcs))
             if best is None or score > best[2] or (score == best[2] and end - start < best[1] - best[0]):

@@ -249,3 +249,10 @@ def test_a_match_written_alike_in_both_scripts_is_answered_in_the_script_around_
     assert [(f.rule, f.suggestions) for f in findings if f.rule == "official.benhang"] == [("official.benhang", ("我們",))]
     findings = detector.check("本行将于明日处理您的申请。")
     assert [(f.rule, f.suggestions) for f in findings if f.rule == "official.benhang"] == [("official.benhang", ("我们",))]
+
+
+def test_repetition_counts_clauses_chained_with_commas_in_one_sentence(detector):
+    text = "请您稍等，请您不要挂机，请您注意查收短信。"
+    findings = [f for f in detector.check(text) if f.rule == "forbidden.qing"]
+    assert [(f.start, f.text) for f in findings] == [(text.index("请您注意"), "请")]
+    assert [f for f in detector.check("请您稍等，我查一下。请您不要挂机。") if f.rule == "forbidden.qing"] == []

@@ -24,7 +24,7 @@ from kbtool.core.findings import Finding
 from kbtool.core.segment import Segmenter, segmenter_for
 from kbtool.core.speakable import HelperContext, run_helper
 from kbtool.core.stylepack import LEVEL_RANK, Pack, Rule
-from kbtool.core.text import fold_width, normalize, sentence_spans, speakable_length
+from kbtool.core.text import clause_spans, fold_width, normalize, sentence_spans, speakable_length
 
 _S2T = opencc.OpenCC("s2t")
 _FUZZY_MIN_LEN = 4
@@ -272,7 +272,8 @@ class Detector:
         protected: list[tuple[int, int]],
     ) -> list[_Candidate]:
         out: list[_Candidate] = []
-        starts = [s for s, _ in sentences]
+        # Repetition counts clauses, not sentences: agents chain 请您…，请您…，请您… with commas.
+        starts = [s for s, _ in clause_spans(norm)] if any(repeat_hits.values()) else []
         for i in self._repeat_rules:
             rule = self.rules[i]
             assert rule.repeat is not None
@@ -280,12 +281,12 @@ class Detector:
             first_hit: dict[int, int] = {}
             for phrase in rule.phrases:
                 for pos in repeat_hits.get(normalize(phrase), []):
-                    sentence = bisect.bisect_right(starts, pos) - 1
-                    if sentence >= 0 and (sentence not in first_hit or pos < first_hit[sentence]):
-                        first_hit[sentence] = pos
+                    clause = bisect.bisect_right(starts, pos) - 1
+                    if clause >= 0 and (clause not in first_hit or pos < first_hit[clause]):
+                        first_hit[clause] = pos
             with_phrase = sorted(first_hit)
             for k in range(len(with_phrase)):
-                # more than `most` of the `window` sentences ending at this one use the phrase
+                # more than `most` of the `window` clauses ending at this one use the phrase
                 inside = [s for s in with_phrase[: k + 1] if s > with_phrase[k] - window]
                 if len(inside) > most:
                     pos = first_hit[with_phrase[k]]

@@ -45,6 +45,9 @@ CTX = HelperContext(today=dt.date(2026, 6, 1))
         ("parentheses", "（含社保联名卡）", "，包括社保联名卡，"),
         ("parentheses", "（如代发工资入账）", "，比如代发工资入账，"),
         ("parentheses", "（以下简称“本行”）", ""),
+        ("bound", "（含）以下", "及以下"),
+        ("bound", "在1万元（不含）以上", "超过1万元"),
+        ("bound", "3个工作日（不含）以内", "不到3个工作日"),
     ],
 )
 def test_helpers_give_the_spoken_form_first(helper, text, first):
@@ -116,6 +119,20 @@ def test_every_spoken_form_a_helper_offers_keeps_the_fact(written):
             spoken = sentence[:sug.start] + option + sentence[sug.end:]
             result = verify(sentence, spoken, today=CTX.today)
             assert result.ok, (written, option, [c.to_dict() for c in result.problems()])
+
+
+def test_a_bracketed_inclusion_mark_is_said_with_its_bound_never_left_hanging():
+    text = "单笔1万元（含）以下免费，1万元（不含）以上每笔收2元，请于2025年3月1日（不含）之前办理。"
+    by_span = {s.text: s.replacements[0] for s in scan(text, CTX)}
+    assert by_span["（含）以下"] == "及以下"
+    assert by_span["1万元（不含）以上"] == "超过1万元"
+    assert by_span["2025年3月1日（不含）之前"] == "2025年3月1号之前，不包括2025年3月1号"
+    assert run_helper("parentheses", "（含）", CTX) == ()  # alone it would read “，包括，”
+    draft = text
+    for s in sorted(scan(text, CTX), key=lambda s: -s.start):
+        if s.scope == "word":
+            draft = draft[: s.start] + s.replacements[0] + draft[s.end:]
+    assert "（" not in draft and verify(text, draft).ok
 
 
 def test_scan_leaves_protected_terms_and_skipped_spans_alone():

@@ -401,8 +401,44 @@ def parentheses(text: str, ctx: HelperContext) -> tuple[str, ...]:
             rest = body[hit.end():].strip("：: ")
             if spoken is None:
                 return ("",)  # “以下简称…” means nothing to a caller
+            if not rest:
+                return ()  # a bare （含） qualifies the number before it: see ``bound``
             return (f"，{spoken}{rest}，", f"，{body}，")
     return (f"，{body}，", f"，也就是{body}，")
+
+
+# -- inclusive and exclusive bounds: 1万元（含）以下 ------------------------------------------------
+
+_BOUND_QTY = r"(?:\d{4}年)?\d{1,2}月\d{1,2}[日号]|[\d.,]*\d[万千百亿]?[^\s\d（()）。，；、]{0,4}?"
+BOUND_RE = re.compile(
+    rf"(?P<pre>在)?(?P<q>{_BOUND_QTY})?[（(](?P<inc>不含|不包含|不包括|含|包含|包括)(?:本数|当日|当天)?[）)]"
+    r"(?P<dir>以下|以上|以内|之内|之前|以前|之后|以后)"
+)
+_BELOW = ("以下", "以内", "之内")
+
+
+def bound(text: str, ctx: HelperContext) -> tuple[str, ...]:
+    """1万元（含）以下 → 1万元及以下; 在1万元（不含）以上 → 超过1万元.
+
+    A bracketed （含） cannot be heard, and dropping it is no option: whether the bound itself
+    counts is a fact. An inclusive bound keeps the number where it is (so the amount and date
+    helpers still apply to it); an exclusive one is said as 超过/不到, or spelled out for dates.
+    """
+    m = BOUND_RE.fullmatch(text)
+    if not m:
+        return ()
+    pre, qty, direction = m.group("pre") or "", m.group("q") or "", m.group("dir")
+    if not m.group("inc").startswith("不"):
+        return (f"{pre}{qty}及{direction}",)
+    if not qty:
+        return ()
+    if DATE_RE.fullmatch(qty):
+        qty = (date(qty, ctx) or (qty,))[0]
+    if direction == "以上":
+        return (f"超过{qty}",)
+    if direction in _BELOW:
+        return (f"不到{qty}",)
+    return (f"{pre}{qty}{direction}，不包括{qty}",)
 
 
 # -- dates, times, amounts, percentages, classes, digits ----------------------------------------
@@ -566,6 +602,7 @@ HELPERS: dict[str, Callable[[str, HelperContext], tuple[str, ...]]] = {
     "menu_path": menu_path,
     "numbered_list": numbered_list,
     "parentheses": parentheses,
+    "bound": bound,
     "date": date,
     "time": time,
     "amount": amount,
@@ -668,6 +705,11 @@ def scan(text: str, ctx: HelperContext | None = None, skip: Iterable[tuple[int, 
         add("numbered_list", m.start(), end, "sentence")
     for m in MENU_RE.finditer(text):
         add("menu_path", *m.span())
+    for m in BOUND_RE.finditer(text):
+        if m.group("inc").startswith("不"):
+            add("bound", *m.span())
+        else:  # the number stays as written: its own form suggestion may still apply
+            add("bound", m.start("inc") - 1, m.end())
     for m in PAREN_RE.finditer(text):
         add("parentheses", *m.span())
     for sug in _form_suggestions(text, ctx, blocked + taken):

@@ -224,15 +224,16 @@ def split_sentence(text: str, ctx: HelperContext) -> tuple[str, ...]:
 
 # -- menu paths ---------------------------------------------------------------------------------
 
-_MENU_VERBS = "依次点击|依次选择|依次进入|点击|点选|选择|进入|打开|点开|找到"
+_MENU_VERBS = "依次点击|依次选择|依次进入|点击|点选|选择|进入|打开|点开|找到|登录|登陆"
 _ITEM = rf"[“\"「『]?(?:(?!{_MENU_VERBS})[{CJK}A-Za-z0-9/]){{1,12}}[”\"」』]?"
 _SEP = r"\s*(?:->|→|>|＞|»|-|－|—{1,2})\s*"
-MENU_RE = re.compile(rf"(?P<verb>{_MENU_VERBS})?(?P<items>{_ITEM}(?:{_SEP}{_ITEM})+)")
+# ``登录-帮助-…``: a verb followed by a separator is a step of its own (先登录，再点帮助…)
+MENU_RE = re.compile(rf"(?:(?P<verb>{_MENU_VERBS})(?P<alone>{_SEP})?)?(?P<items>{_ITEM}(?:{_SEP}{_ITEM})+)")
 _SEP_RE = re.compile(_SEP)
 _NOT_MENU_ITEM = re.compile(r"^(?:周[一二三四五六日天]|星期.|礼拜.|\d+[年月日号点时分]?|[A-Za-z]?\d+[A-Za-z]?)$")
 # (verb for the first step, verb for the rest): 打开APP>办理 opens the app, then taps 办理
 _VERBS = {"选择": ("选", "选"), "点选": ("选", "选"), "依次选择": ("选", "选"), "进入": ("进", "点"), "依次进入": ("进", "进"),
-          "打开": ("打开", "点"), "找到": ("找到", "点")}
+          "打开": ("打开", "点"), "找到": ("找到", "点"), "登录": ("登录", "点"), "登陆": ("登录", "点")}
 
 
 def _menu_items(span: str) -> tuple[tuple[str, str], list[str]] | None:
@@ -244,6 +245,8 @@ def _menu_items(span: str) -> tuple[tuple[str, str], list[str]] | None:
         return None
     if any(_NOT_MENU_ITEM.match(s.strip("“”\"「」『』")) for s in items) or not any(_CJK_RE.search(s) for s in items):
         return None
+    if m.group("alone"):
+        items = ["", *items]  # the verb alone is the first step
     return _VERBS.get(m.group("verb") or "", ("点", "点")), items
 
 
@@ -257,10 +260,11 @@ def menu_path(text: str, ctx: HelperContext) -> tuple[str, ...]:
             head, tail = text[:m.start()], text[m.end():]
             (first, verb), items = parsed
             k = items[0].rfind("点")
-            if not m.group("verb") and 0 <= k < len(items[0]) - 1:
+            if 0 <= k < len(items[0]) - 1:
                 # 登录后点我的-设置: the path starts after 点, which is the verb
-                head += items[0][:k]
+                head += (m.group("verb") or "") + items[0][:k]
                 items = [items[0][k + 1:], *items[1:]]
+                first = verb = "点"
             return tuple(head + option + tail for option in _menu_options((first, verb), items))
     return ()
 

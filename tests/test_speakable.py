@@ -73,6 +73,8 @@ def test_numbered_lists_become_spoken_points():
     assert run_helper("numbered_list", "1. 甲\n2. 乙", CTX)[0].startswith("有两点：")
     assert run_helper("numbered_list", "材料包括（1）身份证；（2）银行卡", CTX) == ("材料包括：第一，身份证；第二，银行卡。",)
     assert run_helper("numbered_list", "1. 甲\n3. 乙", CTX) == ()  # not a sequence
+    assert run_helper("numbered_list", "（一）带身份证。\n（二）带银行卡。", CTX)[0] == "有两点：\n第一，带身份证；\n第二，带银行卡。"
+    assert run_helper("numbered_list", "一、甲\n二、乙\n三、丙", CTX)[0].startswith("有三点：")
 
 
 def test_digits_are_read_one_by_one_only_where_the_pack_says_so():

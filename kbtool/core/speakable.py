@@ -304,15 +304,24 @@ def _menu_options(verbs: tuple[str, str], items: list[str]) -> tuple[str, ...]:
 
 # -- numbered lists -----------------------------------------------------------------------------
 
-_LIST_LINE = re.compile(r"^[ \t]*(?:(?P<n>\d{1,2})[.、．)）]|[（(](?P<p>\d{1,2})[)）]|(?P<c>[①-⑩]))[ \t]*(?P<body>\S.*)$")
-LIST_BLOCK_RE = re.compile(r"(?:^[ \t]*(?:\d{1,2}[.、．)）]|[（(]\d{1,2}[)）]|[①-⑩])[ \t]*\S[^\n]*(?:\n|$)){2,}", re.M)
+# 1. / 1、 / （1） / ① / （一） / 一、 — consecutive lines so marked are a list
+_CN_ORDINALS = "一二三四五六七八九十"
+_LIST_MARK = (
+    rf"(?:(?P<n>\d{{1,2}})[.、．)）]|[（(](?P<p>\d{{1,2}})[)）]|(?P<c>[①-⑩])"
+    rf"|[（(](?P<h>[{_CN_ORDINALS}])[)）]|(?P<k>[{_CN_ORDINALS}])、)"
+)
+_LIST_LINE = re.compile(rf"^[ \t]*{_LIST_MARK}[ \t]*(?P<body>\S.*)$")
+LIST_BLOCK_RE = re.compile(rf"(?:^[ \t]*{re.sub(r'[?]P<[a-z]>', '?:', _LIST_MARK)}[ \t]*\S[^\n]*(?:\n|$)){{2,}}", re.M)
 _INLINE_ITEM = re.compile(r"(?:[（(](?P<p>\d{1,2})[)）]|(?P<c>[①-⑩]))")
 
 
 def _item_number(m: re.Match[str]) -> int:
-    if m.group("c"):
-        return ord(m.group("c")) - ord("①") + 1
-    return int(m.group("n") if "n" in m.groupdict() and m.group("n") else m.group("p"))
+    groups = m.groupdict()
+    if groups.get("c"):
+        return ord(groups["c"]) - ord("①") + 1
+    if groups.get("h") or groups.get("k"):
+        return _CN_ORDINALS.index(groups.get("h") or groups["k"]) + 1
+    return int(groups.get("n") or groups["p"])
 
 
 def _join_items(items: list[str], sep: str, head: str | None = None) -> str:
@@ -328,6 +337,7 @@ def _join_items(items: list[str], sep: str, head: str | None = None) -> str:
     return lead + sep + sep.join(parts)
 
 
+# a marker alone (what a list rule matched); Chinese numerals mark sections more often than items
 _MARKER = re.compile(r"^[ \t]*(?:(?P<n>\d{1,2})[.、．)）]|[（(](?P<p>\d{1,2})[)）]|(?P<c>[①-⑩]))[ \t]*$")
 
 

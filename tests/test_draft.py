@@ -122,6 +122,18 @@ def test_removing_a_phrase_between_commas_leaves_one_comma():
     assert substitute("为此，敬请谅解。", 3, 7, "")[1] == "为此。"
 
 
+def test_a_deleted_line_or_paragraph_leaves_no_empty_lines_behind():
+    for before, after, expected in [
+        ("谢谢。\n\n", "\n\n某某银行", "谢谢。\n\n某某银行"),
+        ("谢谢。\n", "\n某某银行", "谢谢。\n某某银行"),
+        ("谢谢。\n", "\n\n某某银行", "谢谢。\n\n某某银行"),
+        ("谢谢。\n\n", "\n某某银行", "谢谢。\n\n某某银行"),
+        ("", "\n\n某某银行", "某某银行"),
+    ]:
+        text = before + "特此公告。" + after
+        assert substitute(text, len(before), len(before) + 5, "")[1] == expected, repr(text)
+
+
 def test_replacement_punctuation_is_not_doubled_with_its_neighbour():
     assert substitute("请稍候，我查一下", 0, 3, "请您稍等，")[1] == "请您稍等，我查一下"
     assert substitute("办理，。", 0, 2, "做完。")[1] == "做完。"

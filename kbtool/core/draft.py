@@ -243,8 +243,16 @@ def _fix_left(chunks: list[_Chunk], i: int, source: str) -> bool:
         or (left == "\n" and (_is_punct(right) or right == " "))
         or (left == " " and right == " ")
         or (left in ("", "\n") and right == " ")
+        or (k is None and right == "\n")
     ):
         return _swallow_right(chunks, i, r)
+    if left == "\n" and right == "\n" and k is not None and r is not None:
+        # a deleted line or paragraph (特此公告。): the wider of the two line breaks stays
+        wide_left = _char_before_space(chunks, k) == "\n"
+        wide_right = chunks[r].text[1:2] == "\n"
+        if wide_left and not wide_right:
+            return _swallow_right(chunks, i, r)
+        return _swallow_left(chunks, i, k)
     if _is_punct(left) and _is_punct(right) and k is not None and r is not None:
         if _PUNCT_STRENGTH[left] < _PUNCT_STRENGTH[right]:
             return _swallow_left(chunks, i, k)

@@ -125,3 +125,22 @@ def test_the_labelled_pairs_get_their_verdicts():
     assert accuracy >= 0.95, "\n".join(wrong)
     kinds = {p["verdict"] for p in pairs}
     assert kinds == {"kept", "missing", "changed"}
+
+
+@pytest.mark.parametrize(
+    ("original", "spoken", "status"),
+    [
+        ("挂失前的交易损失由持卡人自行承担。", "挂失前的交易损失得由您自己承担。", "kept"),
+        ("客户需自行承担相关费用。", "相关费用您得自己负担。", "kept"),
+        ("请勿泄露密码，否则后果自负。", "别把密码告诉别人，不然损失得您自己担着。", "kept"),
+        ("挂失前的交易损失由持卡人自行承担。", "挂失前的交易，不然可能会给您造成损失。", "missing"),
+        ("因系统故障造成的损失由本行承担。", "系统出问题造成的损失由您承担。", "changed"),
+    ],
+)
+def test_who_bears_a_loss_or_fee_is_a_fact(original, spoken, status):
+    checks = [c for c in verify(original, spoken).checks if c.fact.kind == "liability"]
+    assert [c.status for c in checks] == [status]
+
+
+def test_a_negated_liability_is_left_to_the_negation_check():
+    assert not [f for f in extract_facts("本行不承担任何责任，持卡人毋须承担挂失后的损失。") if f.kind == "liability"]

@@ -165,16 +165,11 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 
 
 _STATUS = {"kept": "保留", "missing": "缺失", "changed": "改变"}
-_KIND = {
-    "amount": "金额", "percent": "比例", "date": "日期", "time": "时间", "duration": "时长", "count": "数量",
-    "data": "流量/带宽", "phone": "号码", "code": "指令/代码", "class": "账户类别", "weekday": "星期", "term": "保护词",
-    "negation": "否定",
-}
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from kbtool.core.draft import split_audience
-    from kbtool.core.facts import verify
+    from kbtool.core.facts import KIND_LABELS, verify
     from kbtool.services.packs import load_pack
 
     pack = load_pack(args.style)
@@ -206,7 +201,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 became = f" → 「{escape(check.spoken.text)}」({args.spoken}:{s_line}:{s_col})"
             console.print(
                 f"[bold]{args.original}:{line}:{col}[/bold] [{style}]{_STATUS[check.status]}[/] "
-                f"{_KIND.get(check.fact.kind, check.fact.kind)}「{escape(check.fact.text)}」{became}"
+                f"{KIND_LABELS.get(check.fact.kind, check.fact.kind)}「{escape(check.fact.text)}」{became}"
             )
         counts = result.to_dict()["summary"]
         print(
@@ -260,6 +255,7 @@ def build_draft(detector, article, today: dt.date, helpers: bool = True, agent_t
 def cmd_rewrite(args: argparse.Namespace) -> int:
     from kbtool.cli import _load_detector
     from kbtool.core.draft import split_audience
+    from kbtool.core.facts import KIND_LABELS
 
     detector = _load_detector(args.style)
     article = _find_article(args.article, args.kb)
@@ -306,7 +302,7 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
     problems = facts.problems()
     print(f"  事实核对     {len(facts.checks)} 个事实，{len(problems)} 个缺失或改变", file=sys.stderr)
     for check in problems:
-        print(f"    {_STATUS[check.status]} {_KIND.get(check.fact.kind, check.fact.kind)}「{check.fact.text}」", file=sys.stderr)
+        print(f"    {_STATUS[check.status]} {KIND_LABELS.get(check.fact.kind, check.fact.kind)}「{check.fact.text}」", file=sys.stderr)
     return OK if facts.ok else FOUND
 
 

@@ -24,7 +24,13 @@ import cn2an
 from kbtool.core.text import normalize
 
 KINDS = ("amount", "percent", "date", "time", "duration", "count", "data", "phone", "code", "class",
-         "weekday", "term", "negation")
+         "weekday", "term", "negation", "liability")
+# What each kind is called in the interface.
+KIND_LABELS = {
+    "amount": "金额", "percent": "比例", "date": "日期", "time": "时间", "duration": "时长", "count": "数量",
+    "data": "流量/带宽", "phone": "号码", "code": "指令/代码", "class": "账户类别", "weekday": "星期", "term": "保护词",
+    "negation": "否定", "liability": "责任归属",
+}
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,32 @@ _KEY_VERBS = (
 )
 NEGATION_RE = re.compile(rf"(?P<neg>{NEGATOR}|不(?={_KEY_VERBS}))(?P<rest>[^，。；！？,;!?\n：:（(]{{2,24}})")
 SPOKEN_NEGATOR = re.compile(r"不|没|别|勿|无需|无须|免|禁止|严禁|绝非|并非|非")
+# Who bears a loss, a fee or a risk (损失由持卡人自行承担): rewording it into a vague warning
+# (不然可能会给您造成损失) changes what the caller is told they must pay for.
+_BEAR = r"(?P<verb>承担|负担|负责|支付|赔偿|赔付|担着)"
+_NEGATED_BEARING = re.compile(r"不|无|免|勿|毋|没")
+LIABILITY_RES = (
+    re.compile(rf"(?P<what>损失|风险|责任|后果|费用|损害)[^，。；！？,;!?\n]{{0,10}}?(?:由|归)"
+               rf"(?P<who>[^，。；！？,;!?\n]{{1,10}}?)(?:自行|自己|本人)?(?:全部|全额)?{_BEAR}"),
+    re.compile(r"(?P<what>后果|风险|损失)(?P<verb>自负|自担)"),
+    re.compile(rf"(?P<what>损失|风险|后果|费用|损害)[^，。；！？,;!?\n由归]{{0,4}}?(?:得|要|需|须|就)?"
+               rf"(?P<who>您|你|客户|持卡人|用户|本人|我们|本行|我行|银行)(?:得|要|需|须|就)?(?:自行|自己)?{_BEAR}"),
+    re.compile(rf"(?P<who>客户|持卡人|用户|您|你|机主|申请人|本人|本行|我行|银行|我们|本公司|我公司)"
+               rf"[^，。；！？,;!?\n由归]{{0,6}}?(?:需|须|应|要|得|将|会)?(?:自行|自己)?{_BEAR}"
+               r"(?=[^，。；！？,;!?\n]{0,10}?(?:损失|风险|责任|后果|费用|损害))"),
+)
+_CALLER = re.compile(r"客户|持卡人|用户|您|你|机主|申请人|本人|自己|自行")
+_PROVIDER = re.compile(r"本行|我行|银行|我们|本公司|我公司|公司|运营商")
+
+
+def _bearer(who: str) -> str:
+    if _PROVIDER.search(who):
+        return "provider"
+    if not who or _CALLER.search(who):
+        return "caller"
+    return who
+
+
 _STOP_CHARS = set("您你我们的了会向对将在把被给让其他该此这那任何进行和或及与也都再就、 ")
 # Words said differently on the phone, folded before comparing what a negation is about.
 _SYNONYMS = (
@@ -246,6 +278,12 @@ def extract_facts(text: str, protected: Iterable[str] = (), today: dt.date | Non
     for m in PHONE_CONTEXT_RE.finditer(norm):
         if free(*m.span("n")):
             add("phone", (m.group("n"),), *m.span("n"))
+    for pattern in LIABILITY_RES:
+        for m in pattern.finditer(norm):
+            who = m.groupdict().get("who") or ""
+            if _NEGATED_BEARING.search(norm[m.start("who") if who else m.start():m.start("verb")]):
+                continue  # 本行不承担…: a negation, checked as such
+            facts.append(Fact("liability", (_bearer(who),), text[m.start():m.end()], m.start(), m.end()))
     for m in NEGATION_RE.finditer(norm):
         key = _content_bigrams(m.group("rest"))
         if key:
@@ -444,6 +482,15 @@ def verify(
         if fact.kind == "negation":
             result.checks.append(_check_negation(fact, spoken, s_norm))
             continue
+        if fact.kind == "liability":
+            said = [s for s in s_facts if s.kind == "liability"]
+            same = next((s for s in said if s.value == fact.value), None)
+            other = next((s for s in said if abs(s.start / max(1, len(spoken)) - fact.start / max(1, len(original))) < 0.2), None)
+            if same is not None:
+                result.checks.append(FactCheck(fact, "kept", same))
+            else:
+                result.checks.append(FactCheck(fact, "changed" if other else "missing", other))
+            continue
         if fact.kind in ("term", "code"):
             pos = s_norm.upper().find(fact.value[0].upper())
             if pos >= 0:
@@ -460,9 +507,9 @@ def verify(
             used.add(match)
             result.checks.append(FactCheck(fact, "kept", s_facts[match]))
     # a missing fact whose kind shows up unmatched in the spoken text nearby was changed
-    free_spoken = [k for k, s in enumerate(s_facts) if k not in used and s.kind not in ("term", "code", "negation")]
+    free_spoken = [k for k, s in enumerate(s_facts) if k not in used and s.kind not in _CLAUSE_KINDS]
     for i, check in enumerate(result.checks):
-        if check.status != "missing" or check.fact.kind in ("term", "code", "negation"):
+        if check.status != "missing" or check.fact.kind in _CLAUSE_KINDS:
             continue
         fact = check.fact
         candidates = [k for k in free_spoken if _comparable(fact, s_facts[k]) and not _is_matched_elsewhere(s_facts[k], o_facts, today)]
@@ -473,6 +520,9 @@ def verify(
         free_spoken.remove(best)
         result.checks[i] = FactCheck(fact, "changed", s_facts[best])
     return result
+
+
+_CLAUSE_KINDS = ("term", "code", "negation", "liability")  # found by their own rules, not by value
 
 
 def _comparable(a: Fact, b: Fact) -> bool:

@@ -1385,16 +1385,13 @@ def _as_fact_check(result: object) -> FactCheck:
     return FactCheck(True, ok if ok is not None else not problems, problems)
 
 
-_FACT_KINDS = {"amount": "金额", "percent": "比例", "date": "日期", "time": "时间", "duration": "时长", "count": "数量",
-               "data": "流量", "phone": "号码", "code": "代码", "class": "类别", "weekday": "星期", "term": "术语",
-               "negation": "否定"}
-
-
 def _describe(problem: object) -> str:
+    from kbtool.core.facts import KIND_LABELS  # cn2an is slow to import; only a review needs it
+
     fact = getattr(problem, "fact", None)
     status = getattr(problem, "status", None)
     if fact is not None and status in ("missing", "changed"):  # kbtool.core.facts.FactCheck
-        kind = _FACT_KINDS.get(getattr(fact, "kind", ""), getattr(fact, "kind", ""))
+        kind = KIND_LABELS.get(getattr(fact, "kind", ""), getattr(fact, "kind", ""))
         spoken = getattr(problem, "spoken", None)
         if status == "changed" and spoken is not None:
             return f"{kind}「{fact.text}」在口语稿中变成了「{spoken.text}」"

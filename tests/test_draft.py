@@ -231,3 +231,21 @@ def test_marked_lines_and_agent_sections_are_for_the_agent_only():
 
 def test_no_space_is_left_after_chinese_punctuation_a_replacement_ends_with():
     assert substitute("1. 手机银行", 0, 2, "第一，")[1] == "第一，手机银行"
+
+
+def test_a_suggested_draft_never_folds_an_instruction_to_agents_into_what_the_caller_hears():
+    from kbtool.core.article import parse_article
+    from kbtool.core.detect import Detector
+    from kbtool.core.draft import suggest_draft
+    from kbtool.services.packs import load_pack
+
+    text = "注意事项：\n1. 资费按目的地标准收取。\n2. 出境前确认已开通漫游。\n3. 坐席应提醒客户检查数据漫游开关。\n"
+    draft = suggest_draft(Detector(load_pack()), parse_article(text, "roaming.txt"))
+    draft.accept_all()
+    spoken = draft.text
+    assert "\n3. 坐席" in spoken
+    assert "有三点" not in spoken  # the third point is for the agent, not the caller
+    caller_only = "注意事项：\n1. 资费按目的地标准收取。\n2. 出境前确认已开通漫游。\n"
+    draft = suggest_draft(Detector(load_pack()), parse_article(caller_only, "roaming.txt"))
+    draft.accept_all()
+    assert "有两点" in draft.text

@@ -696,14 +696,22 @@ def suggest_draft(detector, article, today=None, helpers: bool = True) -> Draft:
     from kbtool.core.report import check_article
     from kbtool.core.speakable import HelperContext, scan
 
+    agent = [(g.start, g.end) for g in split_audience(article.text) if g.kind == "agent"]
+
+    def straddles_audiences(start: int, end: int) -> bool:
+        # a list or split reaching across an instruction to agents would hand it to the caller
+        return any(a < end and start < b and not (a <= start and end <= b) for a, b in agent)
+
     report = check_article(detector, article)
-    findings = [f for f in report.findings if f.suggestions]
+    findings = [f for f in report.findings if f.suggestions and not straddles_audiences(f.start, f.end)]
     suggestions = []
     if helpers:
         ctx = HelperContext.from_settings(detector.pack.settings, detector.pack.protected, today or dt.date.today())
         offered_sentences = {(f.start, f.end) for f in findings if f.scope == "sentence"}
         covered: set[int] = set()
         for s in scan(article.text, ctx, article.skip):
+            if straddles_audiences(s.start, s.end):
+                continue
             if s.scope == "sentence":
                 if (s.start, s.end) not in offered_sentences:
                     suggestions.append(s)

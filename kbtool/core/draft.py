@@ -688,9 +688,16 @@ def caller_text(text: str) -> str:
 
 # -- a full suggested draft ---------------------------------------------------------------------
 
-def suggest_draft(detector, article, today=None, helpers: bool = True) -> Draft:  # type: ignore[no-untyped-def]
+def suggest_draft(  # type: ignore[no-untyped-def]
+    detector, article, today=None, helpers: bool = True, report=None, every_finding: bool = False, source_hash: str | None = None,
+) -> Draft:
     """A draft of ``article`` offering every finding of ``detector`` and, with ``helpers``, every
-    structure helper suggestion the pack's own rules do not already make. Nothing is decided."""
+    structure helper suggestion the pack's own rules do not already make. Nothing is decided.
+
+    ``report`` saves a second check when the caller has one; ``every_finding`` keeps findings
+    without suggestions too (an editor still wants to see them); ``source_hash`` overrides the
+    article's own (a store hashes what it imported).
+    """
     import datetime as dt
 
     from kbtool.core.report import check_article
@@ -702,8 +709,8 @@ def suggest_draft(detector, article, today=None, helpers: bool = True) -> Draft:
         # a list or split reaching across an instruction to agents would hand it to the caller
         return any(a < end and start < b and not (a <= start and end <= b) for a, b in agent)
 
-    report = check_article(detector, article)
-    findings = [f for f in report.findings if f.suggestions and not straddles_audiences(f.start, f.end)]
+    report = report or check_article(detector, article)
+    findings = [f for f in report.findings if (f.suggestions or every_finding) and not straddles_audiences(f.start, f.end)]
     suggestions = []
     if helpers:
         ctx = HelperContext.from_settings(detector.pack.settings, detector.pack.protected, today or dt.date.today())
@@ -724,7 +731,7 @@ def suggest_draft(detector, article, today=None, helpers: bool = True) -> Draft:
             suggestions.append(s)
             covered.update(inside)  # 9:00至16:00 says 至 in its own words: drop the bare 至→到
         findings = [f for k, f in enumerate(findings) if k not in covered]
-    return Draft.create(article.id, article.text, findings, suggestions, source_hash=article.content_hash)
+    return Draft.create(article.id, article.text, findings, suggestions, source_hash=source_hash or article.content_hash)
 
 
 @dataclass(frozen=True)

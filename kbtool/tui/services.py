@@ -271,9 +271,8 @@ class Opened:
 
 def open_for_editing(store: Any, detector: Any, entry: Entry) -> Opened:
     """Build the draft to edit: the latest saved revision when there is one, else a fresh one."""
-    from kbtool.core.draft import Draft
+    from kbtool.core.draft import suggest_draft
     from kbtool.core.report import check_article
-    from kbtool.core.speakable import HelperContext, scan
 
     body, source_hash, head = entry.body, entry.source_hash, None
     if store is not None:
@@ -281,10 +280,7 @@ def open_for_editing(store: Any, detector: Any, entry: Entry) -> Opened:
         body, source_hash, head = info.source_text, info.source_hash, info.head_revision
     article = as_article(entry.id, body)
     report = check_article(detector, article)
-    pack = detector.pack
-    context = HelperContext.from_settings(pack.settings, pack.protected)
-    suggestions = scan(body, context, skip=article.skip)
-    draft = Draft.create(entry.id, body, report.findings, suggestions, source_hash=source_hash)
+    draft = suggest_draft(detector, article, report=report, every_finding=True, source_hash=source_hash)
     note = ""
     if head is not None:
         revision = store.revision(entry.id, head)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kbtool.core.detect import Detector
-from kbtool.core.errors import InputProblem, KbInputError
+from kbtool.core.errors import InputProblem
 from kbtool.core.report import ArticleReport, check_article
-from kbtool.services.kb import iter_files, read_article
+from kbtool.services.kb import iter_articles
 
 
 @dataclass
@@ -21,11 +21,5 @@ class CheckRun:
 def check_paths(paths: Iterable[Path], detector: Detector) -> CheckRun:
     """Check every article under ``paths``, streaming one file at a time."""
     run = CheckRun()
-    for file in iter_files(paths, run.problems):
-        try:
-            article = read_article(file)
-        except KbInputError as exc:
-            run.problems.extend(exc.problems)
-            continue
-        run.reports.append(check_article(detector, article))
+    run.reports.extend(check_article(detector, article) for article in iter_articles(paths, run.problems))
     return run

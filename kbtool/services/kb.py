@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,16 +51,20 @@ def read_article(path: Path) -> Article:
     return parse_article(data, str(path), sidecar=sidecar)
 
 
+def iter_articles(paths: Iterable[Path], problems: list[InputProblem]) -> Iterator[Article]:
+    """Every readable article under ``paths``, one at a time; the others become ``problems``."""
+    for file in iter_files(paths, problems):
+        try:
+            yield read_article(file)
+        except KbInputError as exc:
+            problems.extend(exc.problems)
+
+
 def load_articles(paths: Iterable[Path]) -> KbLoad:
     """Parse every article under ``paths``; problems are collected, the rest still load."""
     result = KbLoad()
     seen: dict[str, Article] = {}
-    for file in iter_files(paths, result.problems):
-        try:
-            article = read_article(file)
-        except KbInputError as exc:
-            result.problems.extend(exc.problems)
-            continue
+    for article in iter_articles(paths, result.problems):
         if article.id in seen:
             line = article.meta_lines.get("id")
             result.problems.append(

@@ -58,6 +58,17 @@ def test_check_prints_compiler_style_lines_and_exits_by_fail_level(setup, capsys
     assert run(["check", str(kb), "--style", str(pack), "--fail-level", "warning"], capsys)[0] == 1
 
 
+def test_check_text_lines_stay_one_line_for_an_overlong_match_and_json_keeps_it_whole(write, capsys):
+    sentence = "本行" + "，".join(["客户可以通过网点柜台办理相关业务"] * 8) + "。"
+    kb = str(write("kb/long.md", GOOD.replace("本行将于明日升级。", sentence)).parent)
+    _, out, _ = run(["check", kb, "--color", "never"], capsys)
+    long_line = next(line for line in out.splitlines() if "structure.long-sentence" in line)
+    assert "…" in long_line and sentence[:-1] not in long_line
+    _, out, _ = run(["check", kb, "--format", "json"], capsys)
+    texts = [f["text"] for f in json.loads(out)["files"][0]["findings"]]
+    assert sentence[:-1] in texts
+
+
 def test_check_json_contract(setup, capsys):
     pack, kb = setup
     code, out, _ = run(["check", str(kb), "--style", str(pack), "--format", "json"], capsys)

@@ -84,7 +84,7 @@ def run_once(kb: Path, db: Path) -> dict[str, float]:
     return {k: stamps[k] - start for k in MILESTONES if k in stamps}
 
 
-def bench(name: str, kb: Path, db: Path, runs: int) -> None:
+def bench(name: str, kb: Path, db: Path, runs: int, goal: float) -> None:
     warm = run_once(kb, db)  # the first start after a change checks what changed and caches it
     print(f"{name}: warm-up run (fills the summary cache when needed): every article checked at "
           f"{warm.get('reports_done', float('nan')):.1f} s")
@@ -95,8 +95,8 @@ def bench(name: str, kb: Path, db: Path, runs: int) -> None:
         if values:
             print(f"  {key:<15} {statistics.median(values):6.2f}   (min {min(values):.2f}, max {max(values):.2f})")
     usable = statistics.median(r["list_shown"] for r in results)
-    verdict = "ok" if usable <= GOALS[name] else "OVER"
-    print(f"  first usable screen {usable:.2f} s, goal {GOALS[name]} s: {verdict}")
+    verdict = "ok" if usable <= goal else "OVER"
+    print(f"  first usable screen {usable:.2f} s, goal {goal} s: {verdict}")
 
 
 def main() -> None:
@@ -111,7 +111,7 @@ def main() -> None:
         sample_kb = work / "sample" / "kb"
         if not sample_kb.exists():
             shutil.copytree(ROOT / "kb", sample_kb)
-        bench("sample", sample_kb, work / "sample.db", args.runs)
+        bench("sample", sample_kb, work / "sample.db", args.runs, GOALS["sample"])
 
         big_kb = work / "big" / "kb"
         if not big_kb.exists():
@@ -125,8 +125,9 @@ def main() -> None:
             t = time.perf_counter()
             with Store.open(big_db, big_kb) as store:
                 store.sync(user="bench")
-            print(f"first sync of the 10,000-article store: {time.perf_counter() - t:.1f} s (once, not timed below)")
-        bench("10k", big_kb, big_db, args.runs)
+            print(f"first sync of the {args.count:,}-article store: {time.perf_counter() - t:.1f} s (once, not timed below)")
+        # the goal is for 10,000 articles; other sizes are reported against the same bar
+        bench(f"{args.count:,} articles", big_kb, big_db, args.runs, GOALS["10k"])
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -22,6 +22,7 @@ from tests.store_kit import FixedDay
 ROOT = Path(__file__).resolve().parent.parent
 KB = ROOT / "kb"
 QUERIES = ROOT / "tests" / "data" / "search_queries.yml"
+SECOND = ROOT / "tests" / "data" / "search_queries_second.yml"
 MIN_RECALL_AT_5 = 0.9
 
 
@@ -94,3 +95,19 @@ def test_recall_and_mrr_on_labelled_caller_queries(index, labelled, capsys) -> N
         if misses:
             print("not in the top 5:\n" + "\n".join(misses))
     assert r5 >= MIN_RECALL_AT_5
+
+
+def test_second_query_set_is_found_too(index, articles, capsys) -> None:  # type: ignore[no-untyped-def]
+    data = yaml.safe_load(SECOND.read_text(encoding="utf-8"))
+    questions = [normalize_key(q) for a in articles.values() for q in a.questions]
+    ranks: list[int | None] = []
+    for item in data["queries"]:
+        assert all(art_id in articles for art_id in item["ids"]), item
+        assert max(fuzz.ratio(normalize_key(item["q"]), q) for q in questions) < 75, f"{item['q']} copies a question"
+        shown = list(index.search(item["q"], limit=10).shown)
+        ranks.append(next((i + 1 for i, art_id in enumerate(shown) if art_id in item["ids"]), None))
+    n = len(ranks)
+    r1, r5 = sum(1 for r in ranks if r == 1) / n, sum(1 for r in ranks if r and r <= 5) / n
+    with capsys.disabled():
+        print(f"\nsecond query set: {n} queries  recall@1 {r1:.3f}  recall@5 {r5:.3f}")
+    assert n >= 40 and r5 >= MIN_RECALL_AT_5

@@ -64,7 +64,7 @@ class AgentScreen(KbScreen):
         self.query_one("#agent-answer").border_title = "答案"
         self.query_one("#agent-verbatim").border_title = "合规话术（照读）"
         self.query_one("#agent-verbatim").display = False
-        self.query_one(Input).focus()
+        self.set_focus(self.query_one(Input))
         self._show_state()
 
     def refresh_data(self, kind: str) -> None:
@@ -266,7 +266,7 @@ class AgentScreen(KbScreen):
     def action_clear(self) -> None:
         query = self.query_one(Input)
         query.value = ""
-        query.focus()
+        self.set_focus(query)
         self._flush_log()
 
     def action_flag(self) -> None:

@@ -189,9 +189,9 @@ class ArticleScreen(KbScreen):
         if showing:
             if self.kb.query_log is None:
                 self.notify("查询日志还没有打开：问法建议暂不可用", severity="warning", timeout=4)
-            self.query_one(QuestionList).focus()
+            self.set_focus(self.query_one(QuestionList))
         else:
-            self.query_one("#findings", OptionList).focus()
+            self.set_focus(self.query_one("#findings", OptionList))
 
     @on(QuestionList.Decide)
     def _decide_question(self, event: QuestionList.Decide) -> None:
@@ -384,7 +384,7 @@ class ArticleScreen(KbScreen):
             return
         options = self.query_one("#findings", OptionList)
         options.highlighted = ((options.highlighted or 0) + step) % len(self.items)
-        options.focus()
+        self.set_focus(options)
 
     def _advance(self) -> None:
         """After a decision: on to the next undecided item, wrapping round."""
@@ -574,7 +574,7 @@ class ArticleScreen(KbScreen):
     # -- saving and submitting ---------------------------------------------------------------------------
 
     def action_focus_draft(self) -> None:
-        self.query_one("#draft", MarkedTextArea).focus()
+        self.set_focus(self.query_one("#draft", MarkedTextArea))
 
     def _can_store(self) -> bool:
         if self.opened is None:
@@ -655,7 +655,7 @@ class ArticleScreen(KbScreen):
             self.action_questions()
             return
         if draft.has_focus:
-            self.query_one("#findings", OptionList).focus()
+            self.set_focus(self.query_one("#findings", OptionList))
             return
         unsaved = self.opened is not None and self._text != self._saved_text
         if unsaved and not self._confirm_leave:

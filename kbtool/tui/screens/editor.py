@@ -115,7 +115,7 @@ class ArticleListScreen(KbScreen):
         self.sort = "readiness"
         self._rows: list[Row] = []
         self._shown: list[Row] = []
-        self.query_one(RowList).focus()
+        self.set_focus(self.query_one(RowList))
         self.refresh_data("mount")
 
     def refresh_data(self, kind: str) -> None:
@@ -196,10 +196,10 @@ class ArticleListScreen(KbScreen):
         self._fill()
 
     def action_focus_filter(self) -> None:
-        self.query_one("#list-filter", Input).focus()
+        self.set_focus(self.query_one("#list-filter", Input))
 
     def action_focus_table(self) -> None:
-        self.query_one(RowList).focus()
+        self.set_focus(self.query_one(RowList))
 
     @on(Input.Changed, "#list-filter")
     def _filter(self) -> None:
@@ -207,7 +207,7 @@ class ArticleListScreen(KbScreen):
 
     @on(Input.Submitted, "#list-filter")
     def _filter_done(self) -> None:
-        self.query_one(RowList).focus()
+        self.set_focus(self.query_one(RowList))
 
     @on(RowList.Selected, "#list-table")
     def _selected(self, event: RowList.Selected) -> None:

@@ -108,7 +108,7 @@ class ReviewScreen(KbScreen):
         table.add_column("作者", key="author", width=8)
         table.add_column("分类", key="cat", width=8)
         table.add_column("标题", key="title")
-        table.focus()
+        self.set_focus(table)
         self.refresh_data("mount")
 
     def refresh_data(self, kind: str) -> None:
@@ -144,7 +144,7 @@ class ReviewScreen(KbScreen):
         empty.display = not self._queue
         table.display = bool(self._queue)  # the message sits at the top, not under an empty table
         if self._queue and self.focused is None:
-            table.focus()
+            self.set_focus(table)
 
     @on(DataTable.RowSelected, "#review-table")
     def _selected(self, event: DataTable.RowSelected) -> None:

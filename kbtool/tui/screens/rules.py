@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -45,7 +45,7 @@ class RulesScreen(KbScreen):
         table.add_column("编号", key="id", width=24)
         table.add_column("匹配 → 替换", key="match")
         self.refresh_data("mount")
-        table.focus()
+        self.set_focus(table)
 
     def refresh_data(self, kind: str) -> None:
         if kind not in ("mount", "resume", "detector"):
@@ -85,7 +85,7 @@ class RulesScreen(KbScreen):
 
     @on(Input.Submitted, "#rules-filter")
     def _filter_done(self) -> None:
-        self.query_one(DataTable).focus()
+        self.set_focus(self.query_one(DataTable))
 
     @on(DataTable.RowHighlighted, "#rules-table")
     def _row(self, event: DataTable.RowHighlighted) -> None:
@@ -165,10 +165,32 @@ class RulesScreen(KbScreen):
     # -- focus ------------------------------------------------------------------------------------
 
     def action_focus_filter(self) -> None:
-        self.query_one("#rules-filter", Input).focus()
+        self._type_into = "#rules-filter"
+        self.set_focus(self.query_one(self._type_into, Input))
 
     def action_focus_try(self) -> None:
-        self.query_one("#rules-try", Input).focus()
+        self._type_into = "#rules-try"
+        self.set_focus(self.query_one(self._type_into, Input))
 
     def action_focus_table(self) -> None:
-        self.query_one(DataTable).focus()
+        self._type_into = "#rules-try"
+        self.set_focus(self.query_one(DataTable))
+
+    _type_into = "#rules-try"
+
+    def on_key(self, event: events.Key) -> None:
+        # Textual routes each key to the widget focused when the key arrives, so what is typed
+        # right after `t` or `/` reaches the table before the focus has moved. Keys reach this
+        # handler in the order typed; an Input stops the keys it inserts, so any printable key
+        # here came from elsewhere: `t` and `/` pick the box (here, not via the app's bindings,
+        # which run later), other keys go into the box picked; typing on the table tries a sentence.
+        if event.key in ("t", "slash"):
+            (self.action_focus_try if event.key == "t" else self.action_focus_filter)()
+            event.stop()
+            return
+        if not (event.is_printable and event.character) or event.key in self.app.active_bindings:
+            return
+        target = self.query_one(self._type_into, Input)
+        target.insert_text_at_cursor(event.character)
+        self.set_focus(target)
+        event.stop()

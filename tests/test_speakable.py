@@ -140,6 +140,13 @@ def test_a_bracketed_inclusion_mark_is_said_with_its_bound_never_left_hanging():
     assert "（" not in draft and verify(text, draft).ok
 
 
+def test_a_bracket_bound_to_the_word_after_it_is_left_to_the_editor():
+    text = "卡片被设备留存（俗称“吞卡”）的，应及时处理。请带身份证（含临时身份证）办理。"
+    spans = {s.text: s.replacements for s in scan(text, CTX) if s.helper == "parentheses"}
+    assert "（俗称“吞卡”）" not in spans  # “，俗称吞卡，的” is worse than the bracket
+    assert spans["（含临时身份证）"][0] == "，包括临时身份证，"
+
+
 def test_scan_leaves_protected_terms_and_skipped_spans_alone():
     text = "II类账户和II类的区别，见（附表）。"
     ctx = HelperContext(protected=("II类账户",))

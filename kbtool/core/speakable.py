@@ -401,6 +401,9 @@ _PAREN_LEADS = (
 )
 
 
+_ATTACHED = tuple("的了着过地得时后前")  # particles that bind to the words before the bracket
+
+
 def parentheses(text: str, ctx: HelperContext) -> tuple[str, ...]:
     """（含社保联名卡） → ，包括社保联名卡，  — a bracket cannot be heard, a clause can."""
     m = PAREN_RE.fullmatch(text)
@@ -409,6 +412,8 @@ def parentheses(text: str, ctx: HelperContext) -> tuple[str, ...]:
     body = m.group("body").strip()
     if re.fullmatch(r"[一二三四五六七八九十\d]+", body):
         return ()  # （一）: a section number, not an aside
+    if ctx.source[ctx.end:ctx.end + 1] in _ATTACHED:
+        return ()  # 留存（俗称“吞卡”）的: a clause here would read “，俗称吞卡，的”
     for lead, spoken in _PAREN_LEADS:
         hit = lead.match(body)
         if hit:
@@ -708,7 +713,7 @@ def scan(text: str, ctx: HelperContext | None = None, skip: Iterable[tuple[int, 
     def add(helper: str, start: int, end: int, scope: str = "word") -> None:
         if _overlaps(start, end, skip) or (scope == "word" and (_overlaps(start, end, taken) or _overlaps(start, end, blocked))):
             return
-        reps = run_helper(helper, text[start:end], ctx)
+        reps = run_helper(helper, text[start:end], ctx.at(text, start, end))
         if reps:
             words.append(Suggestion(helper, start, end, text[start:end], reps, scope))
             if scope == "word":

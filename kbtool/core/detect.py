@@ -328,6 +328,7 @@ class Detector:
         if not cands:
             return []
         line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        folded = fold_width(text)  # once, not per finding: only the script around a match is asked
         out = []
         for c in cands:
             rule = self.rules[c.rule_index]
@@ -335,7 +336,7 @@ class Detector:
             suggestions = c.suggestions
             if rule.helper and not rule.replace:
                 suggestions = run_helper(rule.helper, original, self.helper_context.at(text, c.start, c.end))
-            elif suggestions and not c.localized and _traditional_around(text, norm, c.start, c.end):
+            elif suggestions and not c.localized and _traditional_around(folded, norm, c.start, c.end):
                 # Traditional source: answer in traditional too (本行 reads the same in both scripts,
                 # so the script is judged on the words around the match, not the match alone).
                 suggestions = tuple(_S2T.convert(s) for s in suggestions)
@@ -353,9 +354,11 @@ class Detector:
 
 
 
-def _traditional_around(text: str, norm: str, start: int, end: int, reach: int = 12) -> bool:
-    a, b = max(0, start - reach), min(len(text), end + reach)
-    return fold_width(text[a:b]) != norm[a:b]
+def _traditional_around(folded: str, norm: str, start: int, end: int, reach: int = 12) -> bool:
+    """Is the text around a match traditional? ``folded`` is the text width-folded, so it
+    differs from ``norm`` exactly where a character was simplified."""
+    a, b = max(0, start - reach), min(len(folded), end + reach)
+    return folded[a:b] != norm[a:b]
 
 
 def _on_boundary(rule: Rule, bounds: bytearray, start: int, end: int) -> bool:

@@ -76,12 +76,12 @@ def _spans(text: str, sep: re.Pattern[str]) -> list[tuple[int, int]]:
 
 
 def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        spans.append((start, end))
+    # str.strip trims exactly what str.isspace matches, in C: several times cheaper than a loop
+    seg = text[start:end]
+    body = seg.lstrip()
+    if body:
+        start += len(seg) - len(body)
+        spans.append((start, start + len(body.rstrip())))
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

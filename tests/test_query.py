@@ -9,12 +9,17 @@ import pytest
 
 from kbtool.core.errors import KbInputError
 from kbtool.core.query import (
+    PINYIN,
     SYNONYM,
+    WEIGHTS,
+    WORDS,
     QueryPlan,
     SynonymTable,
     Window,
+    add_pinyin,
     analyze,
     content_key,
+    known_pieces,
     normalize_query,
     parse_synonyms,
     pinyin_candidates,
@@ -143,6 +148,34 @@ def test_caller_filler_is_dropped_unless_nothing_else_is_left(seg: Segmenter) ->
     assert [g.text for g in analyze("怎么办", seg).groups] == ["怎么办"]
 
 
+def test_dialect_filler_is_dropped_like_other_filler(seg: Segmenter) -> None:
+    assert [g.text for g in analyze("取款机把卡吃了咋整", seg).groups] == ["取款机", "取款", "卡", "吃"]
+    assert "咋搞" not in [g.text for g in analyze("卡咋搞的用不了", seg).groups]
+
+
+def test_filler_listed_in_the_synonym_table_stays_filler(seg: Segmenter) -> None:
+    table = parse_synonyms("synonyms:\n  - [能否, 能不能]\n", "s.yml")
+    plan = analyze("能不能挂失", seg, table)  # jieba: 能 / 不能 / 挂失; the stretch 能不能 is in the table
+    assert "能不能" not in [g.text for g in plan.groups]
+    assert not [v for g in plan.groups for v in g.variants if v.kind == SYNONYM]
+
+
+def test_glue_characters_are_stripped_from_a_word_the_index_lacks() -> None:
+    known = {"彩铃", "号码", "宽带"}.__contains__
+    assert known_pieces("咋销", known) == ["销"]      # 咋 glued to 销(户)
+    assert known_pieces("想换", known) == ["换"]
+    assert known_pieces("装个", known) == ["装"]
+    assert known_pieces("彩铃钱", known) == ["彩铃"]  # no glue: only the stretch the index holds
+    assert known_pieces("挂实", known) == []          # no glue, nothing known: a typo, left to pinyin
+    assert known_pieces("atm", known) == []
+
+
+def test_a_word_the_index_lacks_is_also_searched_by_its_known_pieces(seg: Segmenter) -> None:
+    known = {"号码", "不要"}.__contains__
+    assert "销" in [g.text for g in analyze("号码不要了咋销", seg, known=known).groups]
+    assert "销" not in [g.text for g in analyze("号码不要了咋销", seg).groups]  # no index to ask: as typed
+
+
 # -- pinyin -----------------------------------------------------------------------------------
 
 def test_heteronyms_are_read_every_way() -> None:
@@ -169,6 +202,21 @@ def test_pinyin_is_not_tried_where_the_characters_are_known(seg: Segmenter) -> N
     assert "挂失" not in [w.text for w in windows]
     assert "挂实" in [w.text for w in windows]
     assert pinyin_windows(analyze("挂失", seg), lambda w: w in known) == []
+
+
+def test_filler_words_are_not_read_as_typos(seg: Segmenter) -> None:
+    plan = analyze("我那个卡还能用吗", seg)
+    texts = [w.text for w in pinyin_windows(plan, lambda w: False)]
+    assert not {"我那", "那个", "还能"} & set(texts)  # not 我能, 哪个, 不能
+
+
+def test_pinyin_for_a_word_that_is_no_word_weighs_more_than_a_guess_beside_a_real_word(seg: Segmenter) -> None:
+    plan = analyze("账户解动", seg)
+    window = Window("解动", 2, 4, tuple(pinyin_keys("解动")))
+    assert add_pinyin(plan, {window: ["解冻"]}).groups[-1].variants[0].weight == WEIGHTS[PINYIN]
+    typo = add_pinyin(plan, {window: ["解冻"]}, typo=lambda w: w == "解动")
+    assert typo.groups[-1].variants[0].weight == WEIGHTS["typo"] > WEIGHTS[PINYIN]
+    assert WEIGHTS["typo"] < WEIGHTS[WORDS]  # the characters themselves still win
 
 
 # -- fuzzy ------------------------------------------------------------------------------------

@@ -318,3 +318,23 @@ def test_an_approval_in_the_store_reaches_search_on_the_next_refresh(tmp_path: P
         assert index.refresh().skipped
     finally:
         store.close()
+
+
+def test_a_word_glued_to_dialect_filler_finds_its_answer() -> None:
+    # 咋销 is no word and the index lacks it: 咋 is stripped, and 销 reaches 销户 as a single character does.
+    index, _ = make_index([
+        Doc("cancel", "手机号码销户", "销户前请结清话费。"),
+        Doc("number", "号码实名说明", "号码须实名登记。"),
+        *FILLER,
+    ])
+    assert ids(index, "号码咋销")[0] == "cancel"
+
+
+def test_a_typo_that_is_no_word_counts_more_than_a_pinyin_guess() -> None:
+    # 解动 is in neither the index nor the dictionary: 解冻 is the only reading of it.
+    index, _ = make_index([
+        Doc("classes", "账户分类", "账户分为三类，开立须本人办理。"),
+        Doc("thaw", "冻结与解冻", "账户冻结原因消除后，可办理解冻。"),
+        *FILLER,
+    ])
+    assert ids(index, "账户解动")[0] == "thaw"

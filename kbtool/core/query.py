@@ -31,7 +31,8 @@ WORDS, SYNONYM, PINYIN = "words", "synonym", "pinyin"
 # synonyms are curated (KB word <-> caller word) so they count almost fully; style-pack pairs
 # are about register, not meaning, so they count less; "partial" is a longer word starting with
 # a single character the caller said (欠 -> 欠款); pinyin is a guess about a typo.
-WEIGHTS = {WORDS: 1.0, "domain": 0.9, "style": 0.6, "partial": 0.5, PINYIN: 0.35}
+# "typo" is pinyin for a query word that is no word at all (see add_pinyin).
+WEIGHTS = {WORDS: 1.0, "domain": 0.9, "style": 0.6, "partial": 0.5, "typo": 0.6, PINYIN: 0.35}
 
 # Filler callers put around the content words. Dropped from the query unless nothing else is left.
 _STOPWORD_TEXT = """
@@ -42,8 +43,12 @@ _STOPWORD_TEXT = """
     问 问一下 问问 咨询 了解 知道 说 告诉 看看 看 现在 刚才 刚刚 今天 已经 然后 但是 可是 因为 所以
     不 没 没有 别 被 把 让 给 对 从 到 用 去 来 上 里 中 为 以 于 其 之 该 本 该怎么 怎么弄 怎么回事
     那么 这么 那些 这些 不了 还是 老是 总是 一直 突然 好像 可能 是不是 有没有 行不行 好不好 对不对
+    咋整 咋搞 咋回事 咋样 回事 弄 搞 整 干啥 干嘛 着 张 就是说 的话 那边 这边 那啥 什么的 反正 其实
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# Single characters callers glue to a content word when they talk (咋销, 想换, 装个, 碰过): the
+# segmenter then makes one word of them that the index does not hold. See known_pieces.
+_GLUE = "咋啥想要能会就都也再又先个了着过呢吗吧啊呀么的太很挺"
 
 _UPPER = re.compile("[A-Z]+")
 _FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]+")
@@ -366,6 +371,35 @@ class QueryPlan:
         return {tok for g in self.groups for v in g.variants for tok in v.tokens}
 
 
+def known_pieces(word: str, known: Callable[[str], bool]) -> list[str]:
+    """What the index knows of a word it does not hold (``known`` says which words it holds).
+
+    Glue characters at its edges are dropped (咋销 -> 销, 想换 -> 换, 装个 -> 装, 碰过 -> 碰); what
+    is left is searched for when the index holds it or it is one character. Otherwise the word is
+    read left to right for the longest stretches the index holds (彩铃钱 -> 彩铃). Single characters
+    of a word without glue are not searched: such a word is more likely a typo (挂实, 流亮), which
+    the pinyin fallback reads better than its characters one by one.
+    """
+    if not is_cjk(word) or len(word) < 2:
+        return []
+    core = word.strip(_GLUE)
+    if not core:
+        return []
+    if core != word and (len(core) == 1 or known(core)):
+        return [core] if core not in STOPWORDS else []
+    pieces: list[str] = []
+    i = 0
+    while i < len(core) - 1:
+        for j in range(len(core) - (core == word and i == 0), i + 1, -1):
+            if known(core[i:j]):
+                pieces.append(core[i:j])
+                i = j
+                break
+        else:
+            i += 1
+    return [p for p in pieces if p not in STOPWORDS]
+
+
 def _variant_tokens(text: str, segmenter: SegmenterLike) -> tuple[str, ...]:
     """Tokens a variant needs in one field: its words, fillers dropped unless that leaves nothing."""
     tokens = index_tokens(segmenter.cut(text))
@@ -373,12 +407,17 @@ def _variant_tokens(text: str, segmenter: SegmenterLike) -> tuple[str, ...]:
     return tuple(dict.fromkeys(content or tokens))
 
 
-def analyze(query: str, segmenter: SegmenterLike, synonyms: SynonymTable = SynonymTable()) -> QueryPlan:
+def analyze(query: str, segmenter: SegmenterLike, synonyms: SynonymTable = SynonymTable(),
+            known: Callable[[str], bool] | None = None) -> QueryPlan:
     """Normalise and segment ``query``; expand its words and phrases with synonyms.
 
     Query words are the segmenter's accurate-mode words plus their search-mode sub-words (as the
     index holds them). A synonym term matches a stretch of the query that starts and ends on word
-    boundaries, so 卡丢了 is found in 我的卡丢了 but 行长 is not found in 银行长期.
+    boundaries, so 卡丢了 is found in 我的卡丢了 but 行长 is not found in 银行长期. Filler stays
+    filler, even when the synonym table lists it (能不能) or it has parts (能不能: 不能).
+
+    With ``known`` (does the index hold this word?), a word the index lacks also searches for
+    the pieces of it the index knows (``known_pieces``: 咋销 -> 销).
     """
     text = normalize_query(query)
     tokens = tuple((w, s, e) for w, s, e in segmenter.tokenize(text) if _WORD_CHARS.search(w))
@@ -399,13 +438,18 @@ def analyze(query: str, segmenter: SegmenterLike, synonyms: SynonymTable = Synon
     for word, start, end in tokens:
         for piece in index_tokens([word]):
             offset = text.find(piece, start, end)
-            if piece not in STOPWORDS:
-                add_word(piece, offset, offset + len(piece))
+            if piece in STOPWORDS:
+                continue
+            add_word(piece, offset, offset + len(piece))
+            subs = []
             if len(piece) > 2:
-                for sub in index_tokens(segmenter.cut_for_search(piece)):
-                    if sub != piece and sub not in STOPWORDS:
-                        at = text.find(sub, offset, offset + len(piece))
-                        add_word(sub, at, at + len(sub))
+                subs = [sub for sub in index_tokens(segmenter.cut_for_search(piece)) if sub != piece]
+            if known is not None and piece not in synonyms.by_term and not known(piece):
+                subs += [sub for sub in known_pieces(piece, known) if sub not in subs]
+            for sub in subs:
+                if sub not in STOPWORDS:
+                    at = text.find(sub, offset, offset + len(piece))
+                    add_word(sub, at, at + len(sub))
     # Synonym phrases spanning several words (卡 / 被 / 吞 = 卡被吞): every stretch of the query
     # from a word start to a word end is looked up (a query has a few dozen; the table has hundreds
     # of terms). Terms in sorted order, each at its first place, as a scan of the table would add them.
@@ -416,7 +460,7 @@ def analyze(query: str, segmenter: SegmenterLike, synonyms: SynonymTable = Synon
         for end in ends:
             if end - start >= 2:
                 term = text[start:end]
-                if term in synonyms.by_term and term not in seen and term not in phrases:
+                if term in synonyms.by_term and term not in seen and term not in phrases and term not in STOPWORDS:
                     phrases[term] = start
     for term in sorted(phrases):
         at = phrases[term]
@@ -446,11 +490,15 @@ def pinyin_windows(plan: QueryPlan, known: Callable[[str], bool], sizes: Sequenc
 
     Only stretches with at least one character that no known word of two or more characters
     covers: where the caller's characters already match the knowledge base, pinyin is not asked
-    (the fallback never competes with the characters themselves). ``known(word)`` says whether
-    the index holds ``word``.
+    (the fallback never competes with the characters themselves). Filler words (我, 那个, 还) count
+    as covered too: they are what the caller said, not a typo (我那 is not 我能). ``known(word)``
+    says whether the index holds ``word``.
     """
     text = plan.text
     covered = bytearray(len(text))
+    for word, start, end in plan.tokens:
+        if word in STOPWORDS:
+            covered[start:end] = b"\x01" * (end - start)
     for group in plan.groups:
         # A query part of two or more characters is explained when one of its variants (itself or
         # a synonym) is wholly in the index.
@@ -498,12 +546,21 @@ def add_partial_words(plan: QueryPlan, words: dict[str, list[str]]) -> QueryPlan
     return plan.with_groups(groups)
 
 
-def add_pinyin(plan: QueryPlan, matches: dict[Window, list[str]], max_per_window: int = 4) -> QueryPlan:
-    """The plan with one pinyin group per window that found words."""
+def add_pinyin(plan: QueryPlan, matches: dict[Window, list[str]], max_per_window: int = 4,
+               typo: Callable[[str], bool] | None = None) -> QueryPlan:
+    """The plan with one pinyin group per window that found words.
+
+    With ``typo`` (is this no word at all: neither the index nor the segmenter's dictionary holds
+    it?), a window that is exactly such a word of the query (挂实, 流亮, 解动) weighs
+    ``WEIGHTS["typo"]``: the caller's own word can match nothing, so the look-alike is the only
+    reading of it, not a guess beside it. A real word the index lacks (不通) keeps the pinyin weight.
+    """
     groups = list(plan.groups)
+    unknown = {(s, e) for w, s, e in plan.tokens if typo is not None and is_cjk(w) and typo(w)}
     for window, terms in matches.items():
         if not terms:
             continue
-        variants = tuple(Variant(t, (t,), PINYIN, WEIGHTS[PINYIN], window.text) for t in terms[:max_per_window])
+        weight = WEIGHTS["typo"] if (window.start, window.end) in unknown else WEIGHTS[PINYIN]
+        variants = tuple(Variant(t, (t,), PINYIN, weight, window.text) for t in terms[:max_per_window])
         groups.append(TermGroup(window.text, window.start, window.end, variants))
     return plan.with_groups(groups)

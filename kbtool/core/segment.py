@@ -45,6 +45,11 @@ class Segmenter:
             self._jieba.add_word(word, USER_WORD_FREQ, None)
         self._lock = threading.Lock()
 
+    def has_word(self, word: str) -> bool:
+        """Whether the dictionary (with the user words) holds ``word``."""
+        with self._lock:
+            return bool(self._jieba.has_word(word))
+
     def tokenize(self, text: str) -> list[tuple[str, int, int]]:
         with self._lock:
             return self._jieba.tokenize(text)

@@ -70,7 +70,7 @@ from kbtool.core.query import (
     style_synonyms,
 )
 
-INDEX_VERSION = "8"
+INDEX_VERSION = "9"
 SYNONYMS_FILE = "synonyms.yml"
 
 FIELDS = ("title", "questions", "tags", "body", "source")
@@ -629,12 +629,13 @@ class SearchIndex:
 
     def understand(self, query: str) -> QueryPlan:
         """The query plan with synonyms and, for unknown stretches, pinyin look-alikes from the index."""
-        plan = analyze(query, self.segmenter, self.synonyms)  # type: ignore[arg-type]
         freqs: dict[str, Freq] = {}
-        self._freqs(plan.all_tokens(), freqs)
 
         def known(word: str) -> bool:
             return self._freqs([word], freqs)[word][0] > 0
+
+        plan = analyze(query, self.segmenter, self.synonyms, known)  # type: ignore[arg-type]
+        self._freqs(plan.all_tokens(), freqs)
 
         partial: dict[str, list[str]] = {}
         for char in single_characters(plan):
@@ -671,7 +672,12 @@ class SearchIndex:
                 terms.sort(key=lambda t: -freqs[t][0])
                 matches[window] = terms
                 found_spans.append((window.start, window.end))
-        return add_pinyin(plan, matches)
+        has_word = getattr(self.segmenter, "has_word", None)
+
+        def typo(word: str) -> bool:
+            return not known(word) and has_word is not None and not has_word(word)
+
+        return add_pinyin(plan, matches, typo=typo)
 
     def search(self, query: str, limit: int = 10, include_expired: bool = False) -> SearchResponse:
         started = time.perf_counter()

@@ -55,7 +55,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from kbtool.services.checking import check_paths
 
     detector = _load_detector(args.style)
-    run = check_paths(_default_paths(args.paths), detector)
+    run = check_paths(_default_paths(args.paths), detector, jobs=max(1, args.jobs))
     for problem in run.problems:
         _problem(problem)
     findings = [f for r in run.reports for f in r.findings]
@@ -186,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(check)
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--fail-level", choices=LEVELS, default="error", help="exit 1 when a finding is at or above this level")
+    check.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                       help="processes for a large KB (default: one per CPU; from 200 files on)")
     check.set_defaults(func=cmd_check)
 
     styles = sub.add_parser("styles", help="inspect and test style packs")

@@ -145,3 +145,20 @@ def test_built_wheel_bundles_the_default_pack_and_works_from_any_folder(tmp_path
     )
     assert proc.returncode in (0, 1), proc.stderr
     assert json.loads(proc.stdout)["files"][0]["path"] == "x.md"
+
+
+def test_a_parallel_check_reports_exactly_what_one_process_does(write, tmp_path, monkeypatch):
+    from kbtool.cli import _load_detector
+    from kbtool.services import checking
+
+    for n in range(6):
+        write(f"kb/a{n}.md", GOOD.replace("id: a", f"id: a{n}").replace("明日", f"{n + 1}日"))
+    write("kb/broken.md", "---\nid: b\ntitle: [oops\n---\n正文")
+    write("kb/z.md", GOOD.replace("id: a", "id: z"))
+    detector = _load_detector(None)
+    one = checking.check_paths([tmp_path / "kb"], detector, jobs=1)
+    monkeypatch.setattr(checking, "PARALLEL_FROM", 2)
+    two = checking.check_paths([tmp_path / "kb"], detector, jobs=2)
+    assert [r.article.path for r in two.reports] == [r.article.path for r in one.reports]
+    assert [r.findings for r in two.reports] == [r.findings for r in one.reports]
+    assert [str(p) for p in two.problems] == [str(p) for p in one.problems] and len(one.problems) == 1

@@ -144,3 +144,9 @@ def test_who_bears_a_loss_or_fee_is_a_fact(original, spoken, status):
 
 def test_a_negated_liability_is_left_to_the_negation_check():
     assert not [f for f in extract_facts("本行不承担任何责任，持卡人毋须承担挂失后的损失。") if f.kind == "liability"]
+
+
+def test_a_negated_action_shortened_in_speech_is_kept_and_a_dropped_one_still_caught():
+    assert verify("次月起不再扣收。请勿点击。", "下个月起不再扣。请不要点。").ok
+    result = verify("次月起不再扣收。请勿点击。", "下个月起再扣。请点。")
+    assert sorted(c.status for c in result.checks if c.fact.kind == "negation") == ["changed", "changed"]

@@ -223,7 +223,7 @@ _STOP_CHARS = set("您你我们的了会向对将在把被给让其他该此这�
 _SYNONYMS = (
     ("索要", "要"), ("索取", "要"), ("要求", "要"), ("透露", "告诉"), ("泄露", "告诉"), ("告知", "告诉"),
     ("收取", "收"), ("计收", "收"), ("订购", "订"), ("办理", "办"), ("另行", "重新"), ("另外", "重新"), ("提供", "给"),
-    ("点一下", "点击"), ("点开", "点击"),
+    ("点一下", "点击"), ("点开", "点击"), ("点击", "点"), ("扣收", "扣"), ("扣除", "扣"),
     ("退还", "退"), ("影响", "影响"), ("接受", "接受"), ("受理", "办"), ("开通", "开"),
 )
 
@@ -434,7 +434,14 @@ def _canonical(text: str) -> str:
 
 def _content_bigrams(text: str) -> set[str]:
     chars = [ch for ch in _canonical(text) if ch not in _STOP_CHARS]
+    if len(chars) == 1:
+        return {chars[0]}  # 请勿点击 → 点: a one-word action is still a fact
     return {a + b for a, b in itertools.pairwise(chars) if not (a.isspace() or b.isspace())}
+
+
+def _clause_keys(text: str) -> set[str]:
+    """What a spoken clause can match a negation's key on: its bigrams and its single words."""
+    return _content_bigrams(text) | {ch for ch in _canonical(text) if ch not in _STOP_CHARS}
 
 
 # -- verification -------------------------------------------------------------------------------
@@ -547,7 +554,7 @@ def _check_negation(fact: Fact, spoken: str, s_norm: str) -> FactCheck:
     best: dict[bool, tuple[float, int, int]] = {}
     for m in re.finditer(r"[^，。；！？,;!?\n]+", s_norm):
         clause = m.group()
-        overlap = len(key & _content_bigrams(clause)) / len(key)
+        overlap = len(key & _clause_keys(clause)) / len(key)
         if overlap < threshold:
             continue
         negated = bool(SPOKEN_NEGATOR.search(clause))

@@ -7,7 +7,7 @@ from textual.widgets import OptionList
 from kbtool.tui.screens.article import ArticleScreen
 from kbtool.tui.screens.editor import ArticleListScreen
 from kbtool.tui.widgets.rowlist import RowList
-from tests.tui_kit import SIZE, make_app, pilot_test, settle
+from tests.tui_kit import SIZE, make_app, pilot_test, settle, type_fast
 
 
 async def open_card_loss(pilot):
@@ -104,6 +104,54 @@ async def test_an_edited_replacement_comes_from_the_dialog(tmp_path):
         await pilot.pause()
         assert screen.query_one("#draft").text.startswith("您本人可致电")
         assert screen.draft.decisions[screen.items[0].key].action == "edit"
+
+
+@pilot_test
+async def test_keys_typed_right_after_slash_filter_the_list_and_do_not_run_its_keys(tmp_path):
+    from textual.widgets import Input
+
+    app = make_app(tmp_path, store=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        for gap in range(3):
+            screen.query_one("#list-filter", Input).value = ""
+            await pilot.press("escape")
+            await type_fast(pilot, ["slash", *"sk挂失"], gap)  # s and k are the list's status and kind keys
+            await settle(pilot)
+            assert screen.query_one("#list-filter", Input).value == "sk挂失", f"{gap} turns between keys"
+            assert (screen.kind, screen.status) == ("", "")
+
+
+@pilot_test
+async def test_keys_typed_right_after_d_go_into_the_draft_not_to_the_findings(tmp_path):
+    app = make_app(tmp_path, store=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_card_loss(pilot)
+        for gap in range(3):
+            screen.set_focus(screen.query_one(OptionList))
+            await type_fast(pilot, ["d", *"an好x"], gap)  # a accepts and x rejects on the findings
+            await settle(pilot)
+            assert screen.query_one("#draft").text.count("an好x") == gap + 1, f"{gap} turns between keys"
+            assert screen.draft.decisions == {}
+
+
+@pilot_test
+async def test_keys_typed_right_after_e_land_in_the_rewrite_dialog(tmp_path):
+    from kbtool.tui.screens.dialogs import TextPrompt
+
+    app = make_app(tmp_path, store=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_card_loss(pilot)
+        for gap in range(3):
+            await type_fast(pilot, ["e", *"您本人"], gap)  # the suggestion is selected: typing replaces it
+            await settle(pilot)
+            assert isinstance(app.screen, TextPrompt)
+            assert app.screen.query_one("#dialog-input").value == "您本人", f"{gap} turns between keys"
+            await pilot.press("escape")
+        assert screen.draft.decisions == {}
 
 
 @pilot_test

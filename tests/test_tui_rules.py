@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from tests.tui_kit import SIZE, make_app, pilot_test, settle
+from tests.tui_kit import SIZE, make_app, pilot_test, settle, type_fast
 
 
 @pilot_test
@@ -32,25 +32,26 @@ async def test_a_tried_sentence_shows_its_findings_and_the_fixed_text(tmp_path):
 
 
 @pilot_test
-async def test_keys_typed_right_after_t_land_in_the_try_box(tmp_path):
-    from textual import events
+async def test_keys_typed_right_after_t_land_in_the_try_box_in_order(tmp_path):
     from textual.widgets import Input
 
     app = make_app(tmp_path, mode="rules", store=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        # all at once, as a fast typist's keys arrive: nothing may wait for the focus change
-        def type_fast(*keys: str) -> None:
-            for key in keys:
-                event = events.Key(key, key)
-                event.set_sender(app)
-                app._driver.send_message(event)  # what pilot.press does, minus its wait after each key
-
-        type_fast("t", *"本行")
-        await settle(pilot)
-        assert app.screen.query_one("#rules-try", Input).value == "本行"
+        try_box = app.screen.query_one("#rules-try", Input)
+        filter_box = app.screen.query_one("#rules-filter", Input)
+        # `t` and `/` inside the sentence are text once the box has the focus, whatever the timing
+        sentence = ["本", "行", "a", "t", "m", "slash", "9", "5", "t", "5"]
+        for gap in range(4):
+            try_box.value = ""
+            await pilot.press("escape")
+            await settle(pilot)
+            await type_fast(pilot, ["t", *sentence], gap)
+            await settle(pilot)
+            assert try_box.value == "本行atm/95t5", f"{gap} turns between keys"
+            assert filter_box.value == ""
         await pilot.press("escape")
-        type_fast("slash", *"予以")
+        await type_fast(pilot, ["slash", *"予以"], 0)
         await settle(pilot)
-        assert app.screen.query_one("#rules-filter", Input).value == "予以"
-        assert app.screen.query_one("#rules-try", Input).value == "本行"
+        assert filter_box.value == "予以"
+        assert try_box.value == "本行atm/95t5"

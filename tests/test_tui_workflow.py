@@ -5,7 +5,7 @@ from __future__ import annotations
 from kbtool.tui.screens.agent import AgentScreen
 from kbtool.tui.screens.article import ArticleScreen
 from kbtool.tui.screens.review import ReviewDetailScreen, ReviewScreen
-from tests.tui_kit import SIZE, make_app, pilot_test, settle
+from tests.tui_kit import SIZE, make_app, pilot_test, settle, type_fast
 
 
 def messages(app) -> list[str]:
@@ -106,6 +106,43 @@ async def test_request_changes_needs_a_comment_and_reaches_the_history(tmp_path)
         assert app.store.article("card-loss").state == "changes_requested"
         comments = [e.detail.get("comment") for e in app.store.history("card-loss")]
         assert "口头挂失要说清楚" in comments
+
+
+@pilot_test
+async def test_a_second_user_typed_right_after_f9_and_a_comment_typed_right_after_r_arrive_whole(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await write_and_submit(pilot)
+        await pilot.press("escape", "f3")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewDetailScreen)
+        await type_fast(pilot, ["f9", *"李四", "enter"])  # the old name is selected: typing replaces it
+        await settle(pilot)
+        assert app.user == "李四"
+        await type_fast(pilot, ["r", *"要说清楚a", "ctrl+s"])  # a would approve, if it reached the screen
+        await settle(pilot)
+        assert app.store.article("card-loss").state == "changes_requested"
+        comments = [e.detail.get("comment") for e in app.store.history("card-loss")]
+        assert "要说清楚a" in comments
+
+
+@pilot_test
+async def test_the_last_characters_typed_before_ctrl_s_are_saved(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.open_article("card-loss")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("d", "ctrl+home")
+        await type_fast(pilot, [*"您好，", "ctrl+s"])
+        await settle(pilot)
+        saved = app.store.revision("card-loss").spoken_text
+        assert saved.startswith("您好，") and saved == screen.query_one("#draft").text
+        assert "未保存" not in str(screen.query_one("#article-bar").render())
 
 
 @pilot_test

@@ -53,6 +53,22 @@ async def settle(pilot: Pilot, quiet_rounds: int = 3, timeout: float = 15.0) -> 
         assert loop.time() < deadline, "the app did not settle"
 
 
+async def type_fast(pilot: Pilot, keys: list[str], gap: int = 0) -> None:
+    """Keys as a fast typist's arrive from the terminal: straight onto the app's queue, with
+    ``gap`` turns of the event loop between them (0: all in one read), never waiting for the
+    app to finish one key before the next comes (``pilot.press`` waits after each key)."""
+    from textual import events
+
+    app = pilot.app
+    characters = {"slash": "/", "space": " "}
+    for key in keys:
+        event = events.Key(key, characters.get(key, key if len(key) == 1 else None))
+        event.set_sender(app)
+        app._driver.send_message(event)
+        for _ in range(gap):
+            await asyncio.sleep(0)
+
+
 def pilot_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
     """Run an async Pilot test on a fresh event loop (no async plugin needed)."""
 

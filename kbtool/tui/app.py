@@ -99,7 +99,7 @@ class KbApp(App[None]):
         Binding("f4", "mode('agent')", "查询", id="app.mode.agent", show=False),
         Binding("f5", "mode('rules')", "规则", id="app.mode.rules", show=False),
         Binding("ctrl+p", "command_palette", "命令", id="app.palette", show=False, priority=True),
-        Binding("f9", "switch_user", "换用户", id="app.user", show=False),
+        Binding("f9", "switch_user", "换用户", id="app.user", show=False, priority=True),
         Binding("ctrl+q", "quit", "退出", id="app.quit", priority=True, show=False),
     ]
 
@@ -368,7 +368,18 @@ class KbApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
-    def action_switch_user(self) -> None:
+    async def ask(self, dialog: Any, callback: Callable[[Any], None]) -> None:
+        """Open a dialog with a text box; what is typed right after the key that opened it lands there.
+
+        A pushed screen is composed on its own task and focuses its box later; keys that came
+        in between went to a screen with nothing focused and were lost. Called from an action
+        (which the app awaits before it routes the next key), this waits until the dialog is
+        mounted and its box has the focus.
+        """
+        await self.push_screen(dialog, callback)
+        dialog.focus_entry()
+
+    async def action_switch_user(self) -> None:
         from kbtool.tui.screens.dialogs import TextPrompt
 
         def chosen(name: str | None) -> None:
@@ -379,7 +390,7 @@ class KbApp(App[None]):
                 self.notify(f"当前用户：{self.user}", timeout=3)
                 self.data_changed.publish("user")
 
-        self.push_screen(TextPrompt("切换用户", "用户名（审核时需要另一位用户）", self.user), chosen)
+        await self.ask(TextPrompt("切换用户", "用户名（审核时需要另一位用户）", self.user), chosen)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every key binding active on ``screen`` plus the app's own commands, in Chinese."""

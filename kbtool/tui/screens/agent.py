@@ -269,7 +269,7 @@ class AgentScreen(KbScreen):
         self.set_focus(query)
         self._flush_log()
 
-    def action_flag(self) -> None:
+    async def action_flag(self) -> None:
         result = self._current()
         if result is None or self.kb.store is None:
             self.notify("先选中一条答案", severity="warning", timeout=3)
@@ -280,7 +280,7 @@ class AgentScreen(KbScreen):
             if reason:
                 self.flag_answer(result.id, reason)
 
-        self.app.push_screen(TextPrompt("报告答案有误", f"「{clip(result.title, 24)}」哪里不对？", ""), done)
+        await self.kb.ask(TextPrompt("报告答案有误", f"「{clip(result.title, 24)}」哪里不对？", ""), done)
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="store-write")
     def flag_answer(self, article_id: str, reason: str) -> None:

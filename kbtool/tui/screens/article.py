@@ -21,6 +21,7 @@ from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from kbtool.tui.format import CURRENT_MARK, LEVEL_LABEL, LEVEL_MARK, LEVEL_TEXT, finding_line, item_message, mmss
+from kbtool.tui.keys import after_typed
 from kbtool.tui.messages import (
     ArticleOpened,
     DraftStored,
@@ -62,14 +63,15 @@ class ArticleScreen(KbScreen):
         *[Binding(str(k), f"accept({k - 1})", f"采纳第{k}个替换", id=f"article.accept{k}", show=False) for k in range(1, 10)],
         Binding("x", "reject", "不改", id="article.reject"),
         # e and u are named in the finding's detail box; the footer keeps room for the rest at 80 columns.
-        Binding("e", "edit", "改写", id="article.edit", show=False),
+        Binding("e", "edit", "改写", id="article.edit", show=False, priority=True),
         Binding("u", "undo", "撤销", id="article.undo", show=False),
-        Binding("d", "focus_draft", "写稿", id="article.draft"),
+        Binding("d", "focus_draft", "写稿", id="article.draft", priority=True),
         Binding("q", "questions", "问法", id="article.questions", tooltip="答案的标准问、相似问和来自查询记录的问法建议"),
         Binding("ctrl+s", "save", "保存", id="article.save", priority=True),
         Binding("ctrl+t", "submit", "提交", id="article.submit", priority=True, tooltip="保存并提交审核"),
         Binding("escape", "back", "返回", id="article.back", show=False),
     ]
+    ENTRY_ACTIONS = frozenset({"focus_draft", "edit"})
 
     def __init__(self, article_id: str) -> None:
         super().__init__()
@@ -413,7 +415,7 @@ class ArticleScreen(KbScreen):
         if it is not None:
             self._decide(it, lambda: self.draft.reject(it.key))
 
-    def action_edit(self) -> None:
+    async def action_edit(self) -> None:
         it = self._target()
         if it is None:
             return
@@ -430,7 +432,7 @@ class ArticleScreen(KbScreen):
             start = it.suggestions[decision.choice]
         else:
             start = it.suggestions[0] if it.suggestions else it.text
-        self.app.push_screen(TextPrompt("改写", f"把「{it.text[:20]}」换成：", start, allow_empty=True), done)
+        await self.kb.ask(TextPrompt("改写", f"把「{it.text[:20]}」换成：", start, allow_empty=True), done)
 
     def action_undo(self) -> None:
         it = self._target()
@@ -586,6 +588,13 @@ class ArticleScreen(KbScreen):
         return True
 
     def action_save(self) -> None:
+        after_typed(self, self._save)  # the last characters typed before Ctrl+S are saved too
+
+    def action_submit(self) -> None:
+        after_typed(self, self._submit)
+
+    def _save(self) -> None:
+        self._draft_changed()  # take in what the draft box holds now (its Changed may still come)
         if not self._can_store():
             return
         if self._text == self._saved_text and self.base_revision is not None:
@@ -593,7 +602,8 @@ class ArticleScreen(KbScreen):
             return
         self.store_draft(self._text, self._save_base(), self.draft.to_dict(), submit=False)
 
-    def action_submit(self) -> None:
+    def _submit(self) -> None:
+        self._draft_changed()
         if not self._can_store():
             return
         unsaved = self._text != self._saved_text or self.base_revision is None

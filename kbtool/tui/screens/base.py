@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input, TextArea
 
 from kbtool.tui.debounce import Debouncer
 from kbtool.tui.widgets.modebar import ModeBar
@@ -22,6 +22,16 @@ class KbScreen(Screen[None]):
         return self.app
 
     MODE = "editor"
+    # Actions whose key leads into a text box: `/` to a filter, `t` to the try box, `e` to a
+    # dialog. Bind them with ``priority=True``: Textual hands a key to the widget focused when the
+    # key is taken off the app's queue, and a normal binding runs only after the key has gone down
+    # to that widget and bubbled back up, so keys typed right behind it went to the list (lost, or
+    # run as the list's own keys). A priority binding runs before the next key is routed (a dialog
+    # opens through ``KbApp.ask``, which waits for its text box). While a text box has the focus
+    # these actions are off, so the same key types into the box.
+    ENTRY_ACTIONS: ClassVar[frozenset[str]] = frozenset()
+    # Actions that leave the text box (Esc back to the list): listed in the footer only then.
+    LEAVE_ACTIONS: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self) -> None:
         super().__init__()
@@ -32,6 +42,18 @@ class KbScreen(Screen[None]):
         made = Debouncer(self, delay)
         self._debouncers.append(made)
         return made
+
+    def typing(self) -> bool:
+        """A text box (filter, search, draft) has the focus: printable keys are text."""
+        focused = self.focused
+        return isinstance(focused, Input) or (isinstance(focused, TextArea) and not focused.read_only)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.ENTRY_ACTIONS:
+            return not self.typing()
+        if action in self.LEAVE_ACTIONS:
+            return self.typing()
+        return True
 
     @property
     def busy(self) -> bool:

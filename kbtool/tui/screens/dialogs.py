@@ -11,8 +11,17 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, TextArea
 
+from kbtool.tui.keys import after_typed
 
-class TextPrompt(ModalScreen[str | None]):
+
+class Dialog(ModalScreen[str | None]):
+    """A dialog with one text box; open it with ``KbApp.ask`` so early keys reach the box."""
+
+    def focus_entry(self) -> None:
+        self.set_focus(self.query_one("#dialog-input, #dialog-comment"))
+
+
+class TextPrompt(Dialog):
     """Ask for one line; Enter returns it, Escape returns None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消", id="dialog.cancel")]
@@ -39,7 +48,7 @@ class TextPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class CommentPrompt(ModalScreen[str | None]):
+class CommentPrompt(Dialog):
     """Ask for a comment of several lines; ctrl+s returns it, Escape returns None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -59,6 +68,9 @@ class CommentPrompt(ModalScreen[str | None]):
             yield Label("Ctrl+S 确定 · Esc 取消", classes="dialog-help")
 
     def action_done(self) -> None:
+        after_typed(self, self._done)  # the last characters typed before Ctrl+S count
+
+    def _done(self) -> None:
         text = self.query_one(TextArea).text.strip()
         if self._required and not text:
             self.notify("请写明理由", severity="warning", timeout=3)

@@ -86,14 +86,16 @@ class ArticleListScreen(KbScreen):
     TITLE = "编辑"
     MODE = "editor"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_filter", "筛选", id="list.filter"),
+        Binding("slash", "focus_filter", "筛选", id="list.filter", priority=True),
         Binding("k", "cycle('kind')", "类型", id="list.kind"),
         Binding("c", "cycle('category')", "分类", id="list.category"),
         Binding("s", "cycle('status')", "状态", id="list.status"),
         Binding("o", "cycle('sort')", "排序", id="list.sort"),
         Binding("ctrl+r", "reload", "重新载入", id="list.reload", show=False),
-        Binding("escape", "focus_table", "回到列表", id="list.back", show=False),
+        Binding("escape", "focus_table", "回到列表", id="list.back"),
     ]
+    ENTRY_ACTIONS = frozenset({"focus_filter"})
+    LEAVE_ACTIONS = frozenset({"focus_table"})
 
     def __init__(self) -> None:
         super().__init__()

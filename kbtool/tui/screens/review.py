@@ -169,12 +169,13 @@ class ReviewDetailScreen(KbScreen):
     TITLE = "审核详情"
     MODE = "review"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "approve", "通过", id="review.approve"),
-        Binding("r", "request_changes", "退回", id="review.request", tooltip="退回修改（必须写意见）"),
-        Binding("x", "reject", "驳回", id="review.reject"),
+        Binding("a", "approve", "通过", id="review.approve", priority=True),
+        Binding("r", "request_changes", "退回", id="review.request", tooltip="退回修改（必须写意见）", priority=True),
+        Binding("x", "reject", "驳回", id="review.reject", priority=True),
         Binding("v", "cycle_view", "切换视图", id="review.view", tooltip="逐词差异 / 口语稿 / 原文"),
         Binding("escape", "back", "返回", id="review.back"),
     ]
+    ENTRY_ACTIONS = frozenset({"approve", "request_changes", "reject"})  # each asks for a comment
 
     def __init__(self, article_id: str) -> None:
         super().__init__()
@@ -294,7 +295,7 @@ class ReviewDetailScreen(KbScreen):
             return False
         return True
 
-    def action_approve(self) -> None:
+    async def action_approve(self) -> None:
         if not self._ready():
             return
         from kbtool.tui.screens.dialogs import CommentPrompt
@@ -306,22 +307,22 @@ class ReviewDetailScreen(KbScreen):
                 if reason:
                     self.decide("approve", revision, comment=None, override=reason)
 
-            self.app.push_screen(CommentPrompt("事实核对没有通过", "确需通过，请写明理由（会记入历史）：", required=True), override)
+            await self.kb.ask(CommentPrompt("事实核对没有通过", "确需通过，请写明理由（会记入历史）：", required=True), override)
             return
 
         def approve(comment: str | None) -> None:
             if comment is not None:
                 self.decide("approve", revision, comment=comment or None)
 
-        self.app.push_screen(CommentPrompt(f"通过 r{revision}", "意见（可以不写），Ctrl+S 确认通过：", required=False), approve)
+        await self.kb.ask(CommentPrompt(f"通过 r{revision}", "意见（可以不写），Ctrl+S 确认通过：", required=False), approve)
 
-    def action_request_changes(self) -> None:
-        self._with_comment("request_changes", "退回修改", "请写明要改什么：")
+    async def action_request_changes(self) -> None:
+        await self._with_comment("request_changes", "退回修改", "请写明要改什么：")
 
-    def action_reject(self) -> None:
-        self._with_comment("reject", "驳回", "请写明驳回的理由：")
+    async def action_reject(self) -> None:
+        await self._with_comment("reject", "驳回", "请写明驳回的理由：")
 
-    def _with_comment(self, action: str, title: str, prompt: str) -> None:
+    async def _with_comment(self, action: str, title: str, prompt: str) -> None:
         if not self._ready():
             return
         from kbtool.tui.screens.dialogs import CommentPrompt
@@ -332,7 +333,7 @@ class ReviewDetailScreen(KbScreen):
             if comment:
                 self.decide(action, revision, comment=comment)
 
-        self.app.push_screen(CommentPrompt(title, prompt, required=True), done)
+        await self.kb.ask(CommentPrompt(title, prompt, required=True), done)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="store-write")
     def decide(self, action: str, revision: int, comment: str | None = None, override: str | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -22,10 +22,12 @@ class RulesScreen(KbScreen):
     TITLE = "规则"
     MODE = "rules"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_filter", "筛选", id="rules.filter"),
-        Binding("t", "focus_try", "试一句", id="rules.try"),
-        Binding("escape", "focus_table", "回到列表", id="rules.back", show=False),
+        Binding("slash", "focus_filter", "筛选", id="rules.filter", priority=True),
+        Binding("t", "focus_try", "试一句", id="rules.try", priority=True),
+        Binding("escape", "focus_table", "回到列表", id="rules.back"),
     ]
+    ENTRY_ACTIONS = frozenset({"focus_filter", "focus_try"})
+    LEAVE_ACTIONS = frozenset({"focus_table"})
 
     def body(self) -> ComposeResult:
         with Vertical(id="rules-top"):
@@ -165,32 +167,10 @@ class RulesScreen(KbScreen):
     # -- focus ------------------------------------------------------------------------------------
 
     def action_focus_filter(self) -> None:
-        self._type_into = "#rules-filter"
-        self.set_focus(self.query_one(self._type_into, Input))
+        self.set_focus(self.query_one("#rules-filter", Input))
 
     def action_focus_try(self) -> None:
-        self._type_into = "#rules-try"
-        self.set_focus(self.query_one(self._type_into, Input))
+        self.set_focus(self.query_one("#rules-try", Input))
 
     def action_focus_table(self) -> None:
-        self._type_into = "#rules-try"
         self.set_focus(self.query_one(DataTable))
-
-    _type_into = "#rules-try"
-
-    def on_key(self, event: events.Key) -> None:
-        # Textual routes each key to the widget focused when the key arrives, so what is typed
-        # right after `t` or `/` reaches the table before the focus has moved. Keys reach this
-        # handler in the order typed; an Input stops the keys it inserts, so any printable key
-        # here came from elsewhere: `t` and `/` pick the box (here, not via the app's bindings,
-        # which run later), other keys go into the box picked; typing on the table tries a sentence.
-        if event.key in ("t", "slash"):
-            (self.action_focus_try if event.key == "t" else self.action_focus_filter)()
-            event.stop()
-            return
-        if not (event.is_printable and event.character) or event.key in self.app.active_bindings:
-            return
-        target = self.query_one(self._type_into, Input)
-        target.insert_text_at_cursor(event.character)
-        self.set_focus(target)
-        event.stop()

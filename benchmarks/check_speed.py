@@ -4,7 +4,8 @@
 
 Prints characters per second for: bare jieba.lcut (the reference), the full check pipeline
 (read + decode + parse + detect + metrics, one file at a time), and their ratio; the same
-check in one process per CPU (what `kbtool check` does from 200 files on); then the median time to re-check one edited 2,000-character article (the editor's live highlighting).
+check in one process per CPU (what `kbtool check` does from 200 files on); then the median
+time to re-check one edited 2,000-character article (the editor's live highlighting).
 """
 
 from __future__ import annotations

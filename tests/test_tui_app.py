@@ -121,3 +121,47 @@ def test_the_summary_cache_is_voided_when_the_pack_changes(tmp_path):
     before = services.checks_signature(SimpleNamespace(sources=[str(pack)]))
     pack.write_text("rules: []  # changed\n", encoding="utf-8")
     assert services.checks_signature(SimpleNamespace(sources=[str(pack)])) != before
+
+
+@pilot_test
+async def test_the_palette_lists_kbtool_commands_in_chinese_not_the_text_boxes_editing_keys(tmp_path):
+    app = make_app(tmp_path, mode="agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert type(app.focused).__name__ == "Input"  # the query box, with Textual's own editing keys
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert not [t for t in titles if t.isascii() or "selected text" in t], titles
+        assert sum(t.startswith("切换用户") for t in titles) == 1
+        assert any(t.startswith("复制答案") for t in titles)
+
+
+@pilot_test
+async def test_keys_typed_right_after_ctrl_p_land_in_the_palette(tmp_path):
+    from textual.command import CommandInput, CommandPalette
+
+    from tests.tui_kit import type_fast
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_fast(pilot, ["ctrl+p", *"挂失"])
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one(CommandInput).value == "挂失"
+        assert "搜索命令" in app.screen.query_one(CommandInput).placeholder
+
+
+@pilot_test
+async def test_the_top_line_keeps_the_user_in_sight_at_80_columns(tmp_path):
+    from kbtool.tui.widgets.modebar import ModeBar
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.open_article("card-loss")  # a title of its own on the top line
+        await settle(pilot)
+        bar = app.screen.query_one(ModeBar)
+        line = bar.render()
+        assert line.plain.rstrip().endswith("用户 小王")
+        assert "编辑：借记卡挂失须知" in line.plain
+        assert line.cell_len <= bar.size.width

@@ -175,3 +175,16 @@ async def test_an_unknown_article_is_a_message_not_a_crash(tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, ArticleListScreen)
         assert any("no-such-id" in n.message for n in app._notifications)
+
+
+@pilot_test
+async def test_a_title_cut_by_the_lists_scrollbar_ends_in_an_ellipsis(tmp_path):
+    app = make_app(tmp_path, store=False)
+    async with app.run_test(size=(44, 8)) as pilot:  # three articles, two rows on screen: a scrollbar
+        await settle(pilot)
+        table = app.screen.query_one(RowList)
+        assert table.show_vertical_scrollbar
+        visible = table.scrollable_content_region.width  # the scrollbar covers the rest
+        line = table.render_line(1)
+        assert line.cell_length == visible
+        assert line.crop(0, visible).text.rstrip().endswith("…")  # the title was cut where it can be seen

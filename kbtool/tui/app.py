@@ -99,7 +99,8 @@ class KbApp(App[None]):
         Binding("f4", "mode('agent')", "查询", id="app.mode.agent", show=False),
         Binding("f5", "mode('rules')", "规则", id="app.mode.rules", show=False),
         Binding("ctrl+p", "command_palette", "命令", id="app.palette", show=False, priority=True),
-        Binding("f9", "switch_user", "换用户", id="app.user", show=False, priority=True),
+        Binding("f9", "switch_user", "切换用户", id="app.user", show=False, priority=True,
+                tooltip="以另一位用户身份操作（例如第二位审核人）"),
         Binding("ctrl+q", "quit", "退出", id="app.quit", priority=True, show=False),
     ]
 
@@ -392,12 +393,25 @@ class KbApp(App[None]):
 
         await self.ask(TextPrompt("切换用户", "用户名（审核时需要另一位用户）", self.user), chosen)
 
+    async def action_command_palette(self) -> None:
+        """The palette, in Chinese; what is typed right after Ctrl+P lands in its search box."""
+        from textual.command import CommandInput, CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            palette = CommandPalette(placeholder="搜索命令、文章标题，或输入来电人的话…", id="--command-palette")
+            await self.push_screen(palette)  # mounted: its box has the focus before the next key
+            palette.set_focus(palette.query_one(CommandInput))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Every key binding active on ``screen`` plus the app's own commands, in Chinese."""
+        """Every key binding of kbtool active on ``screen`` plus the app's own commands, in Chinese.
+
+        Only bindings with an id (all of kbtool's have one): the text boxes' own editing keys
+        (Textual's, in English: "Delete all to the left") are no commands to look up.
+        """
         seen: set[str] = set()
         for key, active in screen.active_bindings.items():
             binding = active.binding
-            if not binding.description or binding.action in seen or not active.enabled:
+            if not binding.id or not binding.description or binding.action in seen or not active.enabled:
                 continue
             seen.add(binding.action)
             node = active.node
@@ -407,7 +421,6 @@ class KbApp(App[None]):
 
             key_name = self.get_key_display(binding) if binding.key else key
             yield SystemCommand(f"{binding.description}（{key_name}）", binding.tooltip or binding.description, run)
-        yield SystemCommand("切换用户", "以另一位用户身份操作（例如第二位审核人）", self.action_switch_user)
         yield SystemCommand("主题", "更换配色主题", self.action_change_theme)
         yield SystemCommand("截图", "把当前屏幕存为 SVG", lambda: self.set_timer(0.1, self.deliver_screenshot))
         yield SystemCommand("退出", "退出 kbtool", self.action_quit)

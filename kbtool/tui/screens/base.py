@@ -90,9 +90,8 @@ class KbScreen(Screen[None]):
     def _update_subtitle(self) -> None:
         app = self.kb
         pack = app.pack.name if app.pack is not None else (app.options.style or "default")
-        user = f" · 用户 {app.user}" if app.user else ""
         kb = app.options.kb_dir.resolve().name or str(app.options.kb_dir)  # the folder, not a long path
-        self.query_one(ModeBar).set_text(self.title or self.TITLE or "", f"{kb} · 规则包 {pack}{user}")
+        self.query_one(ModeBar).set_text(self.title or self.TITLE or "", f"{kb} · 规则包 {pack}", app.user or "")
 
     def refresh_data(self, kind: str) -> None:
         """Redraw from the app's state; ``kind`` says what changed (articles, reports, …)."""

@@ -1,4 +1,4 @@
-"""The top line: the four modes with their keys (current one lit) and where you are."""
+"""The top line: the four modes with their keys (current one lit), where you are, and who you are."""
 
 from __future__ import annotations
 
@@ -16,15 +16,17 @@ class ModeBar(Widget):
     ModeBar { height: 1; background: $panel; color: $text; }
     """
 
-    def __init__(self, mode: str, title: str = "", context: str = "") -> None:
+    def __init__(self, mode: str, title: str = "", context: str = "", user: str = "") -> None:
         super().__init__()
-        self.mode, self.title_text, self.context = mode, title, context
+        self.mode, self.title_text, self.context, self.user = mode, title, context, user
 
-    def set_text(self, title: str | None = None, context: str | None = None) -> None:
+    def set_text(self, title: str | None = None, context: str | None = None, user: str | None = None) -> None:
         if title is not None:
             self.title_text = title
         if context is not None:
             self.context = context
+        if user is not None:
+            self.user = user
         self.refresh()
 
     def render(self) -> Text:
@@ -34,8 +36,15 @@ class ModeBar(Widget):
             line.append(" ")
             line.append(f"{key} {label}", style=style)
         line.append("  ")
-        room = self.size.width - cell_len(line.plain) - 1
+        # Who is acting decides what they may do (four eyes): the user stays in sight at the
+        # right end; a long title or the folder and pack are cut first.
+        who = f" 用户 {clip(self.user, 16)} " if self.user else ""
+        room = self.size.width - cell_len(line.plain) - cell_len(who) - 1
         tail = self.title_text + (f" · {self.context}" if self.context else "")
         if room > 4:
-            line.append(clip(tail, room), style="dim" if not self.title_text else "")
+            shown = clip(tail, room)
+            line.append(shown, style="dim" if not self.title_text else "")
+            line.append(" " * (room - cell_len(shown) + 1))
+        if who and cell_len(line.plain) + cell_len(who) <= self.size.width:
+            line.append(who, style="bold")
         return line

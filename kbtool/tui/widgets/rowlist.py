@@ -146,10 +146,15 @@ class RowList(ScrollView, can_focus=True):
             text.append_text(piece)
         segments = list(text.render(self.app.console))
         strip = Strip(Segment.apply_style(segments, style), text.cell_len)
-        return strip.adjust_cell_length(self.size.width, style)
+        return strip.adjust_cell_length(self.row_width, style)
+
+    @property
+    def row_width(self) -> int:
+        """The cells a row has: the widget's width less the scrollbar (a long list has one)."""
+        return self.scrollable_content_region.width
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.row_width
         base = self.rich_style
         if y == 0:
             header = base + self.get_component_rich_style("rowlist--header")

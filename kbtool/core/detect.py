@@ -24,7 +24,7 @@ from kbtool.core.findings import Finding
 from kbtool.core.segment import Segmenter, segmenter_for
 from kbtool.core.speakable import HelperContext, run_helper
 from kbtool.core.stylepack import LEVEL_RANK, Pack, Rule
-from kbtool.core.text import clause_spans, fold_width, normalize, sentence_spans, speakable_length
+from kbtool.core.text import clause_spans, fold_width, normalize, sentence_spans, speakable_length, to_simplified
 
 _S2T = opencc.OpenCC("s2t")
 _FUZZY_MIN_LEN = 4
@@ -102,6 +102,7 @@ class Detector:
         self._anchor_rules: dict[str, list[int]] = defaultdict(list)
         self._unanchored: list[int] = []
         self._line_rules: set[int] = set()  # patterns whose matches start at a line start
+        self._repeat_phrases: dict[int, tuple[str, ...]] = {}  # normalised, for repetition rules
         for i, rule in enumerate(self.rules):
             if rule.kind == "phrase":
                 for phrase in rule.phrases:
@@ -110,8 +111,9 @@ class Detector:
                         self._fuzzy.append((i, normalize(phrase)))
             elif rule.kind == "repetition":
                 self._repeat_rules.append(i)
-                for phrase in rule.phrases:
-                    self._phrase_rules[normalize(phrase)]
+                self._repeat_phrases[i] = tuple(normalize(p) for p in rule.phrases)
+                for phrase in self._repeat_phrases[i]:
+                    self._phrase_rules[phrase]
             elif rule.kind == "pattern":
                 self._pattern_rules.append(i)
                 assert rule.regex is not None
@@ -162,7 +164,8 @@ class Detector:
         """All findings in ``text``, sorted by position; ``skip`` spans are never looked at."""
         skip = list(skip)
         masked = mask(text, skip) if skip else text
-        norm = normalize(masked)
+        folded = fold_width(masked)  # kept: where it differs from ``norm`` the text is traditional
+        norm = to_simplified(folded)
         bounds = self.segmenter.boundaries(norm)
         hits = self._ac.find_matches_as_indexes(norm, overlapping=True) if self._ac else []
         protected: list[tuple[int, int]] = []
@@ -187,10 +190,13 @@ class Detector:
         # Patterns worth trying: those without anchors, and those with an anchor character in
         # the text; of these, only those whose required texts all occur.
         active = set(self._unanchored)
+        # Where each anchor character occurs, in one pass (a pattern is tried only there).
+        at: dict[str, list[int]] = defaultdict(list)
         if self._anchor_re is not None:
-            for ch in set(self._anchor_re.findall(norm)):
+            for m in self._anchor_re.finditer(norm):
+                at[m.group()].append(m.start())
+            for ch in at:
                 active.update(self._anchor_rules[ch])
-        at: dict[str, list[int]] = {}
         for i in sorted(active):
             missing = False
             for alts in self._requires[i]:  # plain loops: this runs for ~100 rules per text
@@ -212,7 +218,7 @@ class Detector:
                 # Traditional source: convert the template, never the captures (they may carry
                 # a protected term through and must stay byte for byte).
                 templates = rule.replace
-                if templates and fold_width(text[start:end]) != norm[start:end]:
+                if templates and folded[start:end] != norm[start:end]:
                     templates = tuple(_S2T.convert(t) for t in templates)
                 suggestions = tuple(expand(t, m, text) for t in templates)
                 cand = _Candidate(i, start, end, suggestions, 100.0, localized=True)
@@ -229,7 +235,8 @@ class Detector:
         guard = _ProtectedSpans(protected, text)
         words = self._resolve([c for c in candidates if guard.spares(c, self.rules[c.rule_index])])
         sentence_level = self._resolve([c for c in blocks if guard.spares(c, self.rules[c.rule_index])])
-        return self._to_findings(text, norm, words, "word") + self._to_findings(text, norm, sentence_level, "sentence")
+        return (self._to_findings(text, folded, norm, words, "word")
+                + self._to_findings(text, folded, norm, sentence_level, "sentence"))
 
     # -- passes -------------------------------------------------------------------------------
 
@@ -279,8 +286,9 @@ class Detector:
             assert rule.repeat is not None
             most, window = rule.repeat
             first_hit: dict[int, int] = {}
-            for phrase in rule.phrases:
-                for pos in repeat_hits.get(normalize(phrase), []):
+            phrases = self._repeat_phrases[i]
+            for phrase in phrases:
+                for pos in repeat_hits.get(phrase, []):
                     clause = bisect.bisect_right(starts, pos) - 1
                     if clause >= 0 and (clause not in first_hit or pos < first_hit[clause]):
                         first_hit[clause] = pos
@@ -290,7 +298,7 @@ class Detector:
                 inside = [s for s in with_phrase[: k + 1] if s > with_phrase[k] - window]
                 if len(inside) > most:
                     pos = first_hit[with_phrase[k]]
-                    length = max(len(normalize(p)) for p in rule.phrases if norm.startswith(normalize(p), pos))
+                    length = max(len(p) for p in phrases if norm.startswith(p, pos))
                     out.append(_Candidate(i, pos, pos + length, rule.replace, 100.0))
         limit = self.pack.settings.sentence_max_chars
         for i in self._sentence_rules:
@@ -324,11 +332,10 @@ class Detector:
             taken.insert(k, cand)
         return taken
 
-    def _to_findings(self, text: str, norm: str, cands: list[_Candidate], scope: str) -> list[Finding]:
+    def _to_findings(self, text: str, folded: str, norm: str, cands: list[_Candidate], scope: str) -> list[Finding]:
         if not cands:
             return []
         line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-        folded = fold_width(text)  # once, not per finding: only the script around a match is asked
         out = []
         for c in cands:
             rule = self.rules[c.rule_index]
@@ -382,8 +389,8 @@ def _matches(
     """``regex.finditer(norm)``, but tried only where a match can start when that is known:
     at line starts (``line_start``) or at the anchor characters.
 
-    ``at`` caches the positions of each anchor character in ``norm``, and the line starts
-    under the key ``""`` (filled on demand).
+    ``at`` holds the positions of every anchor character in ``norm``, and caches the line
+    starts under the key ``""`` (filled on demand).
     """
     if line_start:
         positions = at.get("")
@@ -392,13 +399,7 @@ def _matches(
     elif anchors is None:
         return regex.finditer(norm)
     else:
-        lists = []
-        for ch in anchors:
-            found = at.get(ch)
-            if found is None:
-                found = at[ch] = _positions(norm, ch)
-            if found:
-                lists.append(found)
+        lists = [found for ch in anchors if (found := at.get(ch))]
         if not lists:
             return []
         positions = lists[0] if len(lists) == 1 else sorted(p for lst in lists for p in lst)

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import yaml
 
 from kbtool.core.errors import InputProblem, KbInputError
-from kbtool.core.text import fold_width, to_simplified
+from kbtool.core.text import normalize
 
 # Why a variant can match, best first. These names appear in results (``why``).
 WORDS, SYNONYM, PINYIN = "words", "synonym", "pinyin"
@@ -51,7 +51,6 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _GLUE = "咋啥想要能会就都也再又先个了着过呢吗吧啊呀么的太很挺"
 
 _UPPER = re.compile("[A-Z]+")
-_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]+")
 _SPACES = re.compile(r"\s+")
 # What the FTS5 unicode61 tokenizer keeps together: letters and digits (underscore separates).
 _WORD_CHARS = re.compile(r"[^\W_]+")
@@ -61,16 +60,10 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 def normalize_text(text: str) -> str:
     """Matching form, same length as ``text``: half width, simplified, ASCII lower-cased.
 
-    ``kbtool.core.text.normalize`` plus lower case; the per-character translations run on the
-    stretches that need them only (translating whole texts dominated indexing time).
+    ``kbtool.core.text.normalize`` plus lower case, on the upper-case runs only (translating
+    whole texts dominated indexing time).
     """
-    text = _FULL_WIDTH.sub(_fold_run, text)
-    text = to_simplified(text)
-    return _UPPER.sub(_lower_run, text)
-
-
-def _fold_run(m: re.Match[str]) -> str:
-    return fold_width(m.group())
+    return _UPPER.sub(_lower_run, normalize(text))
 
 
 def _lower_run(m: re.Match[str]) -> str:

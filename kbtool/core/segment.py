@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import accumulate
 
 import rjieba
 
@@ -65,8 +66,10 @@ class Segmenter:
     def boundaries(self, text: str) -> bytearray:
         """``b[i] == 1`` when a word starts at ``i`` (and at ``len(text)``)."""
         bounds = bytearray(len(text) + 1)
-        for _, start, _ in self.tokenize(text):
-            bounds[start] = 1
+        bounds[0] = 1
+        # word ends from the cut words' lengths: cheaper than tokenize's (word, start, end) tuples
+        for end in accumulate(map(len, self.cut(text))):
+            bounds[end] = 1
         bounds[len(text)] = 1
         return bounds
 

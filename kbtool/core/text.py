@@ -17,6 +17,8 @@ _T2S = opencc.OpenCC("t2s")
 # Full-width ASCII block and the ideographic space, folded to half width.
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _WIDTH[0x3000] = 0x20
+_WIDE_RUN = re.compile("[\uff01-\uff5e\u3000]+")
+_FOLD = {chr(wide): chr(narrow) for wide, narrow in _WIDTH.items()}.__getitem__
 
 
 @lru_cache(maxsize=4096)
@@ -45,7 +47,9 @@ def to_simplified(text: str) -> str:
 
 def fold_width(text: str) -> str:
     """Full-width ASCII letters, digits and signs to half width (same length)."""
-    return text.translate(_WIDTH)
+    # Only the (few) full-width runs are looked up: str.translate with a dict table looks up
+    # every character and is twice as slow on Chinese text.
+    return _WIDE_RUN.sub(lambda m: "".join(map(_FOLD, m.group())), text)
 
 
 def normalize(text: str) -> str:

@@ -258,3 +258,12 @@ def test_a_condition_after_its_subject_or_a_section_number_is_not_cut_from_what_
     for suggestion in split_sentence(text, CTX):
         assert "这项短信服务。" not in suggestion
     assert split_sentence(text, CTX), "the sentence is long and has other natural cuts"
+
+
+def test_a_clause_ending_in_chu_wai_is_not_cut_from_the_clause_it_sets_up():
+    text = "用户可申请关闭增值业务订购功能（业务封锁），关闭后除营业厅本人办理外，其他渠道均无法为该号码订购收费增值业务"
+    suggestions = split_sentence(text, CTX)
+    assert suggestions, "the sentence is long and has a natural cut after the first clause"
+    for suggestion in suggestions:
+        assert "办理外。" not in suggestion
+    assert suggestions[0].startswith("用户可申请关闭增值业务订购功能（业务封锁）。")

@@ -267,3 +267,22 @@ def test_a_clause_ending_in_chu_wai_is_not_cut_from_the_clause_it_sets_up():
     for suggestion in suggestions:
         assert "办理外。" not in suggestion
     assert suggestions[0].startswith("用户可申请关闭增值业务订购功能（业务封锁）。")
+
+
+@pytest.mark.parametrize(
+    "text, bad",
+    [
+        ("根据有关规定和监管部门的要求，本公司为用户办理入网手续时，须对用户真实身份信息进行登记和核验并留存", "手续时。"),
+        ("为进一步优化产品结构和服务质量，本公司决定自2026年11月1日起，停止新办理下列套餐和相关的优惠活动", "日起。"),
+        ("四、暂停受理期间，客户在本公司办理的其他业务不受影响，停机保号、补卡、缴费等业务均可正常办理", "期间。"),
+        ("贷款全部结清后，客户须前往经办网点领取结清证明，并携带房产证明及结清证明到不动产登记中心办理抵押注销", "结清后。"),
+    ],
+)
+def test_a_clause_that_sets_up_the_next_one_is_not_cut_from_it(text, bad):
+    for suggestion in split_sentence(text, CTX):
+        assert bad not in suggestion
+
+
+def test_a_definition_ending_in_de_qijian_can_still_end_a_sentence():
+    text = "免息还款期系指自银行记账日起至到期还款日之间的期间，最短20天，最长50天，具体以账单为准，逾期不享受免息待遇"
+    assert any("之间的期间。" in s for s in split_sentence(text, HelperContext(sentence_max_chars=30)))

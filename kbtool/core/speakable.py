@@ -157,8 +157,12 @@ _LEANS_FORWARD = re.compile(
     r"(?:根据|按照|依据|依照|为了|为|对于|关于|如果|如|若|假如|因为|因|由于|凡|当|除|经|自|在)"
 )
 # A clause opening with one of these continues the previous one (…办理，或…): no full stop before it.
-# A clause ending in 除…外 / 除了…以外 sets up the next one.
-_EXCEPT = re.compile(r"除(?:了|去)?[^，,；;。]{1,20}(?:之外|以外|外)\s*$")
+# A clause ending like these sets up the next one (除…外, 自…起, …时, …期间, …后, …的话):
+# 本公司办理入网手续时，须登记… must not become 本公司办理入网手续时。须登记…
+_SETS_UP = re.compile(
+    r"(?:除(?:了|去)?[^，,；;。]{1,20}(?:之外|以外|外)|(?<![一对不])起"
+    r"|(?<![\d小])时|时候|(?<!的)期间|之前|以前|之后|以后|(?<![\d最然])后|的话)\s*$"
+)
 _CONTINUES = re.compile(r"\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|等|的)")
 
 
@@ -166,7 +170,7 @@ def _natural_cut(text: str, clause_start: int, cut: int) -> bool:
     """A full stop at ``cut``, after the clause starting at ``clause_start``, reads naturally."""
     if _LEANS_FORWARD.match(text, clause_start, cut) or _CONTINUES.match(text, cut + 1):
         return False
-    if _EXCEPT.search(text, clause_start, cut):  # 关闭后除营业厅办理外，其他渠道…: one thought
+    if _SETS_UP.search(text, clause_start, cut):
         return False
     j = cut - 1
     while j >= clause_start and text[j].isspace():

@@ -256,3 +256,15 @@ def test_repetition_counts_clauses_chained_with_commas_in_one_sentence(detector)
     findings = [f for f in detector.check(text) if f.rule == "forbidden.qing"]
     assert [(f.start, f.text) for f in findings] == [(text.index("请您注意"), "请")]
     assert [f for f in detector.check("请您稍等，我查一下。请您不要挂机。") if f.rule == "forbidden.qing"] == []
+
+
+def test_a_pattern_match_in_traditional_text_is_answered_in_traditional_even_when_it_reads_the_same(
+    default_detector,
+):
+    # 他人 and 持 are written alike in both scripts; the words around them are traditional.
+    text = "客戶不得將額度出借予他人使用，須持相關證明材料至櫃面辦理。"
+    findings = {f.rule: f for f in default_detector.check(text)}
+    assert findings["official.taren"].suggestions[0] == "別人"
+    assert findings["official.chi"].suggestions[0] == "帶着"
+    simplified = {f.rule: f for f in default_detector.check("客户不得将额度出借予他人使用，须持相关证明材料至柜面办理。")}
+    assert simplified["official.taren"].suggestions[0] == "别人"

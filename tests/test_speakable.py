@@ -286,3 +286,15 @@ def test_a_clause_that_sets_up_the_next_one_is_not_cut_from_it(text, bad):
 def test_a_definition_ending_in_de_qijian_can_still_end_a_sentence():
     text = "免息还款期系指自银行记账日起至到期还款日之间的期间，最短20天，最长50天，具体以账单为准，逾期不享受免息待遇"
     assert any("之间的期间。" in s for s in split_sentence(text, HelperContext(sentence_max_chars=30)))
+
+
+def test_quotes_around_a_whole_menu_path_go_around_each_step():
+    source = "客户可通过本公司APP“我的—套餐变更—流量包”自助办理。"
+    [found] = [s for s in scan(source, CTX) if s.helper == "menu_path"]
+    assert found.replacements[0] == "先点“我的”，再点“套餐变更”，最后点“流量包”"
+
+
+def test_a_date_deadline_clause_is_not_cut_from_what_must_be_done_by_then():
+    text = "请上述用户务必于2025年8月31日前，携带本人有效身份证件前往就近营业厅进行补登记，逾期未登记的将暂停服务"
+    suggestions = split_sentence(text, CTX)
+    assert suggestions and all("31日前。" not in s for s in suggestions)

@@ -215,10 +215,11 @@ class Detector:
                 start, end = m.span()
                 if start == end or not _on_boundary(rule, bounds, start, end):
                     continue
-                # Traditional source: convert the template, never the captures (they may carry
-                # a protected term through and must stay byte for byte).
+                # Traditional source (judged on the words around the match, as for phrases:
+                # 他人 reads the same in both scripts): convert the template, never the captures
+                # (they may carry a protected term through and must stay byte for byte).
                 templates = rule.replace
-                if templates and folded[start:end] != norm[start:end]:
+                if templates and _traditional_around(folded, norm, start, end):
                     templates = tuple(_S2T.convert(t) for t in templates)
                 suggestions = tuple(expand(t, m, text) for t in templates)
                 cand = _Candidate(i, start, end, suggestions, 100.0, localized=True)

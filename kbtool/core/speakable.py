@@ -161,7 +161,7 @@ _LEANS_FORWARD = re.compile(
 # 本公司办理入网手续时，须登记… must not become 本公司办理入网手续时。须登记…
 _SETS_UP = re.compile(
     r"(?:除(?:了|去)?[^，,；;。]{1,20}(?:之外|以外|外)|(?<![一对不])起"
-    r"|(?<![\d小])时|时候|(?<!的)期间|之前|以前|之后|以后|(?<![\d最然])后|的话)\s*$"
+    r"|(?<![\d小])时|时候|(?<!的)期间|之前|以前|(?<=[日号月年点天])前|之后|以后|(?<![\d最然])后|的话)\s*$"
 )
 _CONTINUES = re.compile(r"\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|等|的)")
 
@@ -248,7 +248,7 @@ def _menu_items(span: str) -> tuple[tuple[str, str], list[str]] | None:
     m = MENU_RE.fullmatch(span.strip())
     if not m:
         return None
-    items = [s.strip() for s in _SEP_RE.split(m.group("items"))]
+    items = _balance_quotes([s.strip() for s in _SEP_RE.split(m.group("items"))])
     if len(items) < 2 or any(not s for s in items):
         return None
     if any(_NOT_MENU_ITEM.match(s.strip("“”\"「」『』")) for s in items) or not any(_CJK_RE.search(s) for s in items):
@@ -256,6 +256,21 @@ def _menu_items(span: str) -> tuple[tuple[str, str], list[str]] | None:
     if m.group("alone"):
         items = ["", *items]  # the verb alone is the first step
     return _VERBS.get(m.group("verb") or "", ("点", "点")), items
+
+
+_QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』"}
+
+
+def _balance_quotes(items: list[str]) -> list[str]:
+    """“我的-套餐变更” quotes the whole path: each step gets its own pair (点“我的”，再点“套餐变更”)."""
+    if not items:
+        return items
+    first, last = items[0], items[-1]
+    for left, right in _QUOTE_PAIRS.items():
+        if first.startswith(left) and not first.endswith(right) and last.endswith(right) and not last.startswith(left):
+            inner = [first[1:], *items[1:-1], last[:-1]]
+            return [s if s.startswith(left) else f"{left}{s}{right}" for s in inner]
+    return items
 
 
 def menu_path(text: str, ctx: HelperContext) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ import os
 import sys
 from enum import IntEnum
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from kbtool import __version__
 from kbtool.core.errors import InputProblem, KbInputError
@@ -169,13 +169,21 @@ def cmd_styles_test(args: argparse.Namespace) -> int:
 
 # -- parser -----------------------------------------------------------------------------------
 
+class Parser(argparse.ArgumentParser):
+    """argparse with a usage error on one line (what is wrong, where to read the usage) instead
+    of the whole usage block; sub-command parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(ExitCode.USAGE, f"{self.prog}: {message}（用法：{self.prog} -h）\n")
+
+
 def add_common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--style", help="style pack name or path (default: default)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kbtool", description="把公文腔的知识库文章变成坐席能说出口的口语答案。")
+    parser = Parser(prog="kbtool", description="把公文腔的知识库文章变成坐席能说出口的口语答案。")
     parser.add_argument("--version", action="version", version=f"kbtool {__version__}")
     sub = parser.add_subparsers(dest="command")
 
@@ -210,6 +218,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl+C: stop quietly, as shells expect (128 + SIGINT)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
+    import sqlite3
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None and argv is None and sys.stdin.isatty() and sys.stdout.isatty():
@@ -223,7 +240,14 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             _problem(problem)
         return ExitCode.USAGE
-    except KeyboardInterrupt:
-        return 130
     except BrokenPipeError:
+        # the reader (head, less) went away: nothing more to say, and nothing to flush at exit
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return ExitCode.OK
+    except sqlite3.Error as exc:  # a store problem no service turned into a message
+        _problem(f"数据库错误：{exc}")
+        return ExitCode.USAGE
+    except OSError as exc:  # a file that vanished or cannot be written while working
+        where = f"{exc.filename}: " if exc.filename else ""
+        _problem(f"{where}{exc.strerror or exc}")
+        return ExitCode.USAGE

@@ -162,3 +162,84 @@ def test_a_parallel_check_reports_exactly_what_one_process_does(write, tmp_path,
     assert [r.article.path for r in two.reports] == [r.article.path for r in one.reports]
     assert [r.findings for r in two.reports] == [r.findings for r in one.reports]
     assert [str(p) for p in two.problems] == [str(p) for p in one.problems] and len(one.problems) == 1
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["check", "--format", "xml"], "--format"),
+    (["search", "挂失", "--limit", "abc"], "--limit"),
+    (["search", "挂失", "--limit", "99999999999999999999"], "--limit"),
+    (["search", "挂失", "--limit", "-1"], "--limit"),
+    (["questions", "suggest", "--limit", "-1"], "--limit"),
+    (["questions", "dupes", "--min-score", "500"], "--min-score"),
+    (["no-such-command"], "no-such-command"),
+])
+def test_a_usage_error_is_one_line_naming_the_option_and_exits_2(argv, named, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert len(err.strip().splitlines()) == 1 and named in err and "-h" in err
+
+
+def test_an_unreadable_folder_is_one_problem_and_the_other_files_are_still_checked(setup, write, monkeypatch, capsys):
+    pack, kb = setup
+    write("kb/locked/b.md", GOOD.replace("id: a", "id: b"))
+    real = os.scandir
+
+    def scandir(path="."):  # root ignores file modes, so refuse the way a locked folder would
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out, err = run(["check", str(kb), "--style", str(pack), "--format", "json"], capsys)
+    assert code == 2
+    problems = [line for line in err.splitlines() if line.startswith("kbtool:")]
+    assert problems == [f"kbtool: {kb / 'locked'}: cannot read folder: Permission denied"]
+    assert [Path(f["path"]).name for f in json.loads(out)["files"]] == ["a.md"]
+
+
+CTRL_C_SCRIPT = """
+import sys, time
+from pathlib import Path
+from kbtool.cli import main
+from kbtool.services import checking
+
+marker = Path(sys.argv[2])
+
+def slow(detector, article):  # a slow check, so that Ctrl+C lands while the workers are busy
+    marker.touch()
+    time.sleep(0.05)
+    return checking_real(detector, article)
+
+checking_real = checking.check_article
+checking.check_article = slow
+checking.PARALLEL_FROM = 2
+sys.exit(main(["check", sys.argv[1], "--jobs", "2", "--style", sys.argv[3]]))
+"""
+
+
+def test_ctrl_c_during_a_parallel_check_exits_130_without_a_traceback(setup, write, tmp_path):
+    import signal
+    import time
+
+    pack, kb = setup
+    for n in range(200):
+        write(f"kb/many/a{n}.md", GOOD.replace("id: a", f"id: a{n}"))
+    marker = tmp_path / "started"
+    # a session of its own: the signal goes to the whole group, as a terminal's Ctrl+C does
+    proc = subprocess.Popen([sys.executable, "-c", CTRL_C_SCRIPT, str(kb), str(marker), str(pack)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        for _ in range(600):
+            if marker.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert b"Traceback" not in err and b"KeyboardInterrupt" not in err

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kbtool.commands.plumbing import format_option, print_json, store_options
+from kbtool.commands.plumbing import format_option, number_in, print_json, store_options
 
 
 def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -178,8 +178,8 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     store_options(p)
     format_option(p)
     common(p)
-    p.add_argument("--min-count", type=int, default=1, metavar="N", help="only wordings searched at least N times")
-    p.add_argument("--limit", type=int, default=0, metavar="N", help="show at most N suggestions and N gaps")
+    p.add_argument("--min-count", type=number_in(1), default=1, metavar="N", help="only wordings searched at least N times")
+    p.add_argument("--limit", type=number_in(0), default=0, metavar="N", help="show at most N suggestions and N gaps (0: all)")
     p.set_defaults(func=cmd_suggest)
 
     p = q_sub.add_parser("accept", help="add a suggested question to its article (as a new draft revision)")
@@ -202,7 +202,8 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     common(p)
     p.add_argument("--exact-only", action="store_true", help="only the same question after normalisation")
     p.add_argument("--files-only", action="store_true", help="only questions in kb/ files (not those approved in the store)")
-    p.add_argument("--min-score", type=float, default=86.0, metavar="S", help="near-duplicate similarity 0-100 (default 86)")
+    p.add_argument("--min-score", type=number_in(0, 100, float), default=86.0, metavar="S",
+                   help="near-duplicate similarity 0-100 (default 86)")
     p.set_defaults(func=cmd_dupes)
 
     p = q_sub.add_parser("changes", help="questions a draft adds or drops (what the reviewer approves)")
@@ -214,7 +215,7 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     p.set_defaults(func=cmd_changes)
 
     p = q_sub.add_parser("log", help="logged searches, newest first (queries are stored masked)")
-    p.add_argument("--limit", type=int, default=50, metavar="N")
+    p.add_argument("--limit", type=number_in(1), default=50, metavar="N")
     store_options(p)
     format_option(p)
     common(p)

@@ -16,7 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kbtool.commands.plumbing import number_in
+
 DEFAULT_LIMIT = 5
+MAX_LIMIT = 1000  # more than an agent reads; SQLite's LIMIT overflows on huge numbers
 
 
 def _listeners(store: Any, args: argparse.Namespace) -> list[Callable[[Any], None]]:
@@ -54,8 +57,6 @@ def cmd_search(args: argparse.Namespace) -> int:
     query = " ".join(args.query).strip()
     if not query:
         raise KbInputError(InputProblem("search", None, "查询为空：请输入来电人说的话"))
-    if args.limit < 1:
-        raise KbInputError(InputProblem("--limit", None, f"必须是正整数，现在是 {args.limit}"))
     kb_dir = Path(args.kb)
     if not kb_dir.is_dir():
         raise KbInputError(InputProblem(str(kb_dir), None, "知识库文件夹不存在（用 --kb 指定）"))
@@ -110,7 +111,8 @@ def _highlighted(text: str, spans: tuple[tuple[int, int], ...], escape: Callable
 def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
     p = sub.add_parser("search", help="find the approved spoken answer from the caller's own words")
     p.add_argument("query", nargs="+", help="what the caller said (several words are joined with spaces)")
-    p.add_argument("--limit", type=int, default=DEFAULT_LIMIT, metavar="N", help=f"results to show (default {DEFAULT_LIMIT})")
+    p.add_argument("--limit", type=number_in(1, MAX_LIMIT), default=DEFAULT_LIMIT, metavar="N",
+                   help=f"results to show, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT})")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--all", action="store_true", help="include expired announcements")
     p.add_argument("--opened", metavar="ID", help="the answer the agent opened from this search (recorded in the search log)")

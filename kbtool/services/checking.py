@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,12 @@ def _check_file(file: Path) -> tuple[ArticleReport | None, list[InputProblem]]:
     return check_article(_detector, article), []
 
 
+def _ignore_sigint() -> None:
+    # Ctrl+C reaches every process of the terminal's group: workers leave it to the parent,
+    # which stops the pool, instead of each printing a traceback and leaving the pool hanging.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def check_paths(paths: Iterable[Path], detector: Detector, jobs: int = 1) -> CheckRun:
     """Check every article under ``paths``, one file at a time, in ``jobs`` processes.
 
@@ -47,7 +54,7 @@ def check_paths(paths: Iterable[Path], detector: Detector, jobs: int = 1) -> Che
     _detector = detector
     try:
         if parallel:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
                 results = list(pool.imap(_check_file, files, chunksize=16))
         else:
             results = map(_check_file, files)  # type: ignore[assignment]

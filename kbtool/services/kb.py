@@ -24,11 +24,25 @@ def _is_article_file(path: Path, root: Path) -> bool:
     return path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES and not hidden
 
 
+def _walk(root: Path, problems: list[InputProblem]) -> list[Path]:
+    """Article files under ``root``; a folder that cannot be listed is a problem (``rglob``
+    would skip it without a word)."""
+    found: list[Path] = []
+
+    def unreadable(exc: OSError) -> None:
+        problems.append(InputProblem(exc.filename or str(root), None, f"cannot read folder: {exc.strerror}"))
+
+    for folder, dirs, names in os.walk(root, onerror=unreadable):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found.extend(Path(folder, n) for n in names)
+    return [p for p in sorted(found) if _is_article_file(p, root)]
+
+
 def iter_files(paths: Iterable[Path], problems: list[InputProblem]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(p for p in sorted(path.rglob("*")) if _is_article_file(p, path))
+            files.extend(_walk(path, problems))
         elif path.is_file():
             files.append(path)
         else:

@@ -86,6 +86,7 @@ STATUS_FACTOR = {"approved": 1.0, "stale": 0.9, "in_review": 0.8, "draft": 0.8, 
 EXPIRED_FACTOR = 0.7
 STATUS_LABELS = {"stale": "口语版待更新", "in_review": "未口语化", "draft": "未口语化", "none": "未口语化"}
 EXPIRED_LABEL = "已过期"
+MAX_QUERY_CHARS = 300  # characters of a query analysed (see SearchIndex.search)
 WHY_LABELS = {WORDS: "词语", SYNONYM: "同义词", PINYIN: "拼音", "fuzzy_title": "标题相近", "question": "问题相近"}
 
 # Per FTS5 table (or the number of results asked for, when more); the union is scored. 20 finds
@@ -682,7 +683,9 @@ class SearchIndex:
     def search(self, query: str, limit: int = 10, include_expired: bool = False) -> SearchResponse:
         started = time.perf_counter()
         with self._lock:
-            plan = self.understand(query)
+            # Query analysis grows faster than linearly with length (5,000 characters took ~15 s);
+            # what a caller says in one go fits well within the cap.
+            plan = self.understand(query[:MAX_QUERY_CHARS])
             results = self._rank(plan, limit, include_expired) if not plan.empty else []
         response = SearchResponse(query, plan, tuple(results), include_expired, (time.perf_counter() - started) * 1000)
         for listener in self.listeners:

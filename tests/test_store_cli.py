@@ -135,3 +135,106 @@ def test_styles_stats_reports_acceptance_per_rule_from_saved_decisions(kb: Path,
     assert (yuyi["accepted"], yuyi["edited"], yuyi["rejected"], yuyi["undecided"]) == (1, 1, 1, 1)
     assert yuyi["acceptance"] == round(2 / 3, 3)
     assert json.loads(out)[0]["rule"] == "official.jinxing"  # most overruled first
+
+
+def test_a_decisions_file_that_is_not_json_is_one_line_naming_file_and_line(kb: Path, tmp_path: Path,
+                                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "spoken.txt").write_text("卡丢了请打95588。\n", encoding="utf-8")
+    (tmp_path / "d.json").write_text('{"items":\n  [1,\n', encoding="utf-8")
+    code, _, err = run(capsys, "draft", "save", "card", "spoken.txt", "--decisions", "d.json", "--user", "alice")
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().splitlines() == [err.strip()] and err.startswith("kbtool: d.json:3: 不是合法的 JSON")
+    assert json.loads(run(capsys, "draft", "list", "card", "--format", "json")[1]) == []
+
+
+def test_a_base_revision_never_saved_is_refused_without_a_conflict_copy(kb: Path, tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "spoken.txt").write_text("卡丢了请打95588。\n", encoding="utf-8")
+    code, _, err = run(capsys, "draft", "save", "card", "spoken.txt", "--base", "3", "--user", "alice")
+    assert code == 2 and "没有修订 r3（还没有任何修订）" in err and "None" not in err
+    assert run(capsys, "draft", "save", "card", "spoken.txt", "--user", "alice")[0] == 0
+    code, _, err = run(capsys, "draft", "save", "card", "spoken.txt", "--base", "99", "--user", "erin")
+    assert code == 2 and "没有修订 r99（最新是 r1）" in err and "冲突" not in err
+    code, out, _ = run(capsys, "draft", "list", "card", "--format", "json")
+    assert [(r["number"], r["kind"]) for r in json.loads(out)] == [(1, "draft")]
+
+
+def test_search_log_writes_on_a_read_only_store_are_one_line_not_a_traceback(kb: Path, capsys: pytest.CaptureFixture[str],
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    assert run(capsys, "search", "卡丢了", "--user", "carl")[0] == 0
+
+    class ReadOnly:  # root ignores file modes, so open the log's connection read-only instead
+        def __getattr__(self, name: str) -> object:
+            return getattr(sqlite3, name)
+
+        @staticmethod
+        def connect(path: str, **kwargs: object) -> sqlite3.Connection:
+            return sqlite3.connect(f"file:{path}?mode=ro", uri=True, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("kbtool.services.querylog.sqlite3", ReadOnly())
+    for argv in (["opened", "1", "card", "--user", "carl"], ["questions", "suggest"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1 and "查询日志写入失败" in err and "readonly" in err
+
+
+def test_an_unreadable_folder_is_a_sync_problem_and_its_articles_stay(kb: Path, capsys: pytest.CaptureFixture[str],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    assert run(capsys, "sync")[0] == 0
+    real = os.scandir
+
+    def scandir(path: str = ".") -> object:  # root ignores file modes: refuse as a locked folder would
+        if Path(path).name == "bank":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out, _ = run(capsys, "sync", "--format", "json")
+    report = json.loads(out)
+    assert code == 2 and report["deleted"] == [] and len(report["problems"]) == 1
+    assert "bank" in str(report["problems"][0]) and "无法读取文件夹" in str(report["problems"][0])
+    code, out, _ = run(capsys, "search", "挂失", "--format", "json")
+    assert "card" in [r["id"] for r in json.loads(out)]
+    monkeypatch.setattr(os, "scandir", real)
+    code, out, _ = run(capsys, "sync", "--format", "json")
+    assert code == 0 and json.loads(out)["deleted"] == [] and json.loads(out)["restored"] == []
+
+
+def test_a_style_pack_extends_cycle_or_unknown_parent_is_named_by_commands_that_read_only_masking(
+        kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "one.yml").write_text("name: one\nextends: [two]\n", encoding="utf-8")
+    (tmp_path / "two.yml").write_text("name: two\nextends: [one]\n", encoding="utf-8")
+    (tmp_path / "orphan.yml").write_text("name: orphan\nextends: [no-such-pack]\n", encoding="utf-8")
+    code, _, err = run(capsys, "questions", "suggest", "--style", str(tmp_path / "one.yml"))
+    assert code == 2 and err.strip() == f"kbtool: {tmp_path / 'two.yml'}: cycle in 'extends': one.yml -> two.yml -> one.yml"
+    code, _, err = run(capsys, "questions", "suggest", "--style", str(tmp_path / "orphan.yml"))
+    assert code == 2 and err.strip() == f"kbtool: {tmp_path / 'orphan.yml'}: 'extends' names unknown pack 'no-such-pack'"
+
+
+def test_a_broken_kbtool_yml_names_its_line(kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (kb / "kbtool.yml").write_text("roles:\n  editors: [alice\n", encoding="utf-8")
+    (tmp_path / "spoken.txt").write_text("卡丢了请打95588。\n", encoding="utf-8")
+    code, _, err = run(capsys, "draft", "save", "card", "spoken.txt", "--user", "alice")
+    problems = [line for line in err.splitlines() if line.startswith("kbtool:")]
+    assert code == 2 and len(problems) == 1
+    assert problems[0].startswith(f"kbtool: {Path('kb') / 'kbtool.yml'}:3: 配置文件无法读取")
+
+
+def test_a_very_long_search_query_is_analysed_only_up_to_the_cap(kb: Path, capsys: pytest.CaptureFixture[str],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from kbtool.services import search
+
+    seen: list[int] = []
+    real = search.SearchIndex.understand
+
+    def understand(self: object, query: str) -> object:
+        seen.append(len(query))
+        return real(self, query)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search.SearchIndex, "understand", understand)
+    code, out, _ = run(capsys, "search", "我的卡丢了怎么办" * 625, "--format", "json")
+    assert code == 0 and seen == [search.MAX_QUERY_CHARS] and json.loads(out)[0]["id"] == "card"

@@ -58,6 +58,13 @@ def _read_text(path: str) -> str:
     return text
 
 
+def _read_json(path: str) -> object:
+    try:
+        return json.loads(_read_text(path))
+    except json.JSONDecodeError as exc:
+        raise KbInputError(InputProblem(path, exc.lineno, f"不是合法的 JSON：{exc.msg}（第 {exc.colno} 列）")) from None
+
+
 def _local(at: str) -> str:
     """A stored UTC timestamp as local time to the second, for people."""
     import datetime as dt
@@ -96,7 +103,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def cmd_draft_save(args: argparse.Namespace) -> int:
     text = _read_text(args.file)
-    decisions = json.loads(_read_text(args.decisions)) if args.decisions else None
+    decisions = _read_json(args.decisions) if args.decisions else None
     with _open(args) as store:
         # without --base the author means "on top of what is there now"; a save by someone else
         # between this read and the write still conflicts rather than being overwritten

@@ -33,6 +33,7 @@ from typing import Any
 import yaml
 
 from kbtool.core import questions as qcore
+from kbtool.core.errors import InputProblem, KbInputError
 from kbtool.core.masking import MASK, mask
 from kbtool.services.store import CONFIG_NAME, ROLE_NAMES, PermissionDenied, Store, StoreError, current_user, now_iso
 
@@ -215,6 +216,9 @@ class QueryLog:
         except sqlite3.DatabaseError as exc:
             self.close()
             raise QueryLogError(str(store.db_path), f"查询日志无法使用：{exc}") from None
+        except BaseException:
+            self.close()
+            raise
 
     @classmethod
     def open(cls, store: Store, style: str | None = None, masking: Sequence[re.Pattern[str]] | None = None) -> QueryLog:
@@ -237,13 +241,17 @@ class QueryLog:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.conn
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:  # read-only file or folder, locked too long, disk full
+                raise QueryLogError(str(self.store.db_path), f"查询日志写入失败，没有记录任何改动：{exc}") from None
 
     def schema_version(self) -> int:
         row = self.conn.execute(
@@ -767,21 +775,35 @@ class SearchLogger:
             self.error = str(exc)
 
 
+def _pack_file(where: Path) -> Path:
+    from kbtool.services.packs import PACK_FILE
+
+    return where / PACK_FILE if where.is_dir() else where
+
+
 @lru_cache(maxsize=16)
 def masking_patterns(style: str | None = None) -> tuple[re.Pattern[str], ...]:
     """The ``masking`` patterns of style pack ``style`` (and the packs it extends), read from the
     pack files alone: ``load_pack`` parses every rule (about a second), which a command-line
     search should not pay just to mask its query."""
     from kbtool.core.article import decode
-    from kbtool.services.packs import DEFAULT_PACK, PACK_FILE, resolve
+    from kbtool.services.packs import DEFAULT_PACK, resolve
 
     out: list[re.Pattern[str]] = []
 
     def visit(spec: str, base: Path | None, seen: tuple[Path, ...]) -> None:
-        where = resolve(spec, base=base).resolve()
-        if where in seen:
-            return  # a cycle: load_pack reports it; masking just stops
-        path = where / PACK_FILE if where.is_dir() else where
+        if not seen:
+            where = resolve(spec, base=base).resolve()
+        else:  # the same messages as load_pack: the file that names the parent, and the chain
+            try:
+                where = resolve(spec, base=base).resolve()
+            except KbInputError:
+                raise KbInputError(InputProblem(str(_pack_file(seen[-1])), None,
+                                                f"'extends' names unknown pack '{spec}'")) from None
+            if where in seen:
+                chain = " -> ".join(p.name for p in [*seen, where])
+                raise KbInputError(InputProblem(str(seen[-1]), None, f"cycle in 'extends': {chain}"))
+        path = _pack_file(where)
         try:
             text, _ = decode(path.read_bytes(), str(path))
             data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
@@ -790,7 +812,8 @@ def masking_patterns(style: str | None = None) -> tuple[re.Pattern[str], ...]:
         if not isinstance(data, dict):
             return
         for parent in data.get("extends") or []:
-            visit(str(parent), where if where.is_dir() else where.parent, (*seen, where))
+            # parents resolve beside the pack (its folder's parent for a folder pack), as in load_pack
+            visit(str(parent), where.parent, (*seen, where))
         for pattern in data.get("masking") or []:
             try:
                 compiled = re.compile(str(pattern))

@@ -424,10 +424,11 @@ def default_db_path(kb_dir: Path) -> Path:
     return Path(env) if env else kb_dir / STORE_DIR / DB_NAME
 
 
-def scan_files(kb_dir: Path) -> list[tuple[str, int, int]]:
+def scan_files(kb_dir: Path, unreadable: list[str] | None = None) -> list[tuple[str, int, int]]:
     """(path relative to ``kb_dir`` with '/', size, mtime_ns) of every article file, sorted;
     hidden parts skipped (the selection of services.kb.iter_files, one stat per file, no parsing).
-    Paths are stored relative so that ``kb`` and ``/abs/kb`` are the same knowledge base."""
+    Paths are stored relative so that ``kb`` and ``/abs/kb`` are the same knowledge base.
+    Folders that cannot be listed go to ``unreadable`` (relative, with '/')."""
     out: list[tuple[str, int, int]] = []
     root = str(kb_dir)
     cut = len(os.path.join(root, ""))
@@ -437,6 +438,9 @@ def scan_files(kb_dir: Path) -> list[tuple[str, int, int]]:
         try:
             entries = list(os.scandir(folder))
         except OSError:
+            if unreadable is not None:
+                rel = folder[cut:] if len(folder) >= cut else ""
+                unreadable.append(rel if os.sep == "/" else rel.replace(os.sep, "/"))
             continue
         for entry in entries:
             if entry.name.startswith("."):
@@ -673,9 +677,17 @@ class Store:
         report = SyncReport()
         if not kb.is_dir():
             raise StoreError(str(kb), "知识库文件夹不存在")
-        files = scan_files(kb)
+        unreadable: list[str] = []
+        files = scan_files(kb, unreadable)
         signature = files_signature(files)
         today = dt.date.today()
+        # A folder that cannot be listed is a problem, not a deletion: its articles stay as they were.
+        for folder in unreadable:
+            report.problems.append(InputProblem(str(kb / folder), None, "无法读取文件夹（权限不足？），其中的文章保持原样"))
+
+        def hidden(rel_path: str) -> bool:
+            return any(rel_path.startswith(f"{folder}/") or not folder for folder in unreadable)
+
         from kbtool.services.querylog import purge_for  # search-log retention runs with every sync
 
         purge_for(self)
@@ -736,12 +748,12 @@ class Store:
                 file_rows.append((path, size, mtime, item.id, None))
                 self._upsert_article(item, path, rows.get(item.id), report, who)
             for art_id, row in rows.items():
-                if art_id not in claimed and not row[3]:
+                if art_id not in claimed and not row[3] and not hidden(row[1]):
                     conn.execute("UPDATE articles SET deleted = 1, synced_at = ? WHERE id = ?", (now_iso(), art_id))
                     report.deleted.append(art_id)
                     self._audit("sync.delete", art_id, user=who, source_hash=row[2], detail={"path": row[1]})
             current = {path for path, *_ in file_rows}
-            conn.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in known if p not in current])
+            conn.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in known if p not in current and not hidden(p)])
             conn.executemany(
                 "INSERT INTO files (path, size, mtime_ns, article_id, problem) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,"
@@ -853,7 +865,10 @@ class Store:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise StoreError(str(path), f"配置文件无法读取：{str(exc).splitlines()[0]}") from None
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+            what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise StoreError(where, f"配置文件无法读取：{what}") from None
         if not isinstance(data, dict):
             raise StoreError(str(path), "配置文件必须是 YAML 映射（key: value）")
         self._config_cache = (key, data)
@@ -974,6 +989,10 @@ class Store:
             if art.deleted:
                 raise StoreError(article_id, f"源文件已删除（{art.path}），不能再保存口语稿")
             number = self._next_number(article_id)
+            if base_revision is not None and base_revision >= number:
+                # a base that was never saved is a typo, not a race: nothing to keep as a copy
+                last = f"最新是 r{number - 1}" if number > 1 else "还没有任何修订"
+                raise StoreError(article_id, f"没有修订 r{base_revision}（{last}）：--base 写错了？")
             kind = "draft" if base_revision == art.head_revision else "conflict"
             rev = Revision(article_id, number, kind, base_revision, spoken_text, decisions_json, sha256(spoken_text),
                            art.source_hash, who, now_iso())

@@ -298,3 +298,15 @@ def test_a_date_deadline_clause_is_not_cut_from_what_must_be_done_by_then():
     text = "请上述用户务必于2025年8月31日前，携带本人有效身份证件前往就近营业厅进行补登记，逾期未登记的将暂停服务"
     suggestions = split_sentence(text, CTX)
     assert suggestions and all("31日前。" not in s for s in suggestions)
+
+
+def test_a_topic_ending_in_de_noun_is_not_cut_from_the_instruction_about_it():
+    text = "补卡、过户、销户等须本人到厅办理的业务，请前往营业的营业厅办理，届时须携带本人有效身份证件及相关材料"
+    suggestions = split_sentence(text, CTX)
+    assert suggestions and all("的业务。" not in s for s in suggestions)
+
+
+def test_a_date_with_its_other_name_in_brackets_takes_the_qi_along():
+    source = "2027年2月12日（正月初七）起，全市营业厅恢复正常营业时间。"
+    [found] = [s for s in scan(source, CTX) if s.helper == "parentheses"]
+    assert found.replacements == ("，正月初七",)

@@ -163,6 +163,9 @@ _SETS_UP = re.compile(
     r"(?:除(?:了|去)?[^，,；;。]{1,20}(?:之外|以外|外)|(?<![一对不])起"
     r"|(?<![\d小])时|时候|(?<!的)期间|之前|以前|(?<=[日号月年点天])前|之后|以后|(?<![\d最然])后|的话)\s*$"
 )
+# A clause ending in a noun after 的 (…的业务, …的客户) followed by an instruction about it.
+_TOPIC = re.compile(r"的[\u4e00-\u9fff]{1,2}\s*$")
+_COMMENT = re.compile(r"\s*(?:请|须|需|应|可|均|都|一律|要|得)")
 _CONTINUES = re.compile(r"\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|等|的)")
 
 
@@ -172,6 +175,8 @@ def _natural_cut(text: str, clause_start: int, cut: int) -> bool:
         return False
     if _SETS_UP.search(text, clause_start, cut):
         return False
+    if _TOPIC.search(text, clause_start, cut) and _COMMENT.match(text, cut + 1):
+        return False  # 须本人办理的业务，请去营业厅办理: the topic, then what to do with it
     j = cut - 1
     while j >= clause_start and text[j].isspace():
         j -= 1
@@ -435,8 +440,14 @@ def parentheses(text: str, ctx: HelperContext) -> tuple[str, ...]:
     body = m.group("body").strip()
     if re.fullmatch(r"[一二三四五六七八九十\d]+", body):
         return ()  # （一）: a section number, not an aside
-    if ctx.source[ctx.end:ctx.end + 1] in _ATTACHED:
+    after = ctx.source[ctx.end:ctx.end + 1]
+    if after in _ATTACHED:
         return ()  # 留存（俗称“吞卡”）的: a clause here would read “，俗称吞卡，的”
+    if after and after in "起至止到":
+        # 2月12日（正月初七）起 → 2月12号，正月初七起: a date's other name takes the 起 along
+        if re.search(r"[日号点分\d]$", ctx.source[max(0, ctx.start - 1):ctx.start]):
+            return (f"，{body}",)
+        return ()
     for lead, spoken in _PAREN_LEADS:
         hit = lead.match(body)
         if hit:

@@ -310,3 +310,12 @@ def test_a_date_with_its_other_name_in_brackets_takes_the_qi_along():
     source = "2027年2月12日（正月初七）起，全市营业厅恢复正常营业时间。"
     [found] = [s for s in scan(source, CTX) if s.helper == "parentheses"]
     assert found.replacements == ("，正月初七",)
+
+
+def test_a_quoted_menu_path_after_its_verb_closes_the_first_steps_quote(default_detector):
+    source = "于营业网点智能柜员机选择“账户服务>信息维护>预留手机号变更”办理。"
+    menu = [f for f in default_detector.check(source) if f.suggestions and "再" in f.suggestions[0]]
+    assert menu, "the menu path is offered as steps"
+    for f in menu:
+        spoken = source[:f.start] + f.suggestions[0] + source[f.end:]
+        assert spoken.count("“") == spoken.count("”") and "“账户服务”" in spoken, spoken

@@ -311,11 +311,14 @@ def _menu_continuation(text: str, ctx: HelperContext) -> tuple[str, ...]:
     if parsed is None:
         return ()
     (_, verb), items = parsed
+    item = head.group("item")
+    # 选择“账户服务>信息维护”: the first step stays as written, so its quote is closed here
+    close = next((r for q, r in _QUOTE_PAIRS.items() if item.startswith(q) and r not in item), "")
     steps = [f"再{verb}{items[1]}"]
     steps += [f"然后{verb}{item}" for item in items[2:-1]]
     if len(items) > 2:
         steps.append(f"最后{verb}{items[-1]}")
-    return ("，" + "，".join(steps),)
+    return (close + "，" + "，".join(steps),)
 
 
 def _menu_options(verbs: tuple[str, str], items: list[str]) -> tuple[str, ...]:

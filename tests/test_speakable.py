@@ -319,3 +319,9 @@ def test_a_quoted_menu_path_after_its_verb_closes_the_first_steps_quote(default_
     for f in menu:
         spoken = source[:f.start] + f.suggestions[0] + source[f.end:]
         assert spoken.count("“") == spoken.count("”") and "“账户服务”" in spoken, spoken
+
+
+def test_a_range_clause_and_a_by_whom_clause_stay_with_their_sentence():
+    text = "携号转网系指用户在同一本地网范围内，保持手机号码不变，由一家基础电信企业转为另一家基础电信企业提供服务，不收取任何费用"
+    for suggestion in split_sentence(text, CTX):
+        assert "范围内。" not in suggestion and "不变。由" not in suggestion

@@ -161,12 +161,12 @@ _LEANS_FORWARD = re.compile(
 # 本公司办理入网手续时，须登记… must not become 本公司办理入网手续时。须登记…
 _SETS_UP = re.compile(
     r"(?:除(?:了|去)?[^，,；;。]{1,20}(?:之外|以外|外)|(?<![一对不])起"
-    r"|(?<![\d小])时|时候|(?<!的)期间|之前|以前|(?<=[日号月年点天])前|之后|以后|(?<![\d最然])后|的话)\s*$"
+    r"|(?<![\d小])时|时候|(?<!的)期间|之前|以前|(?<=[日号月年点天])前|(?:范围|期限|期间|时间|时限|年|月|天|日|小时)内|之后|以后|(?<![\d最然])后|的话)\s*$"
 )
 # A clause ending in a noun after 的 (…的业务, …的客户) followed by an instruction about it.
 _TOPIC = re.compile(r"的[\u4e00-\u9fff]{1,2}\s*$")
 _COMMENT = re.compile(r"\s*(?:请|须|需|应|可|均|都|一律|要|得)")
-_CONTINUES = re.compile(r"\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|等|的)")
+_CONTINUES = re.compile(r"\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|等|的|由(?!于|此))")
 
 
 def _natural_cut(text: str, clause_start: int, cut: int) -> bool:

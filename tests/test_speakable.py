@@ -14,7 +14,7 @@ from kbtool.core.detect import Detector
 from kbtool.core.errors import KbInputError
 from kbtool.core.facts import verify
 from kbtool.core.speakable import HELPER_NAMES, HelperContext, run_helper, scan, split_sentence
-from kbtool.core.text import speakable_length
+from kbtool.core.text import is_traditional, speakable_length
 from kbtool.services.packs import load_pack
 
 CTX = HelperContext(today=dt.date(2026, 6, 1))
@@ -325,3 +325,38 @@ def test_a_range_clause_and_a_by_whom_clause_stay_with_their_sentence():
     text = "携号转网系指用户在同一本地网范围内，保持手机号码不变，由一家基础电信企业转为另一家基础电信企业提供服务，不收取任何费用"
     for suggestion in split_sentence(text, CTX):
         assert "范围内。" not in suggestion and "不变。由" not in suggestion
+
+
+def test_what_a_helper_adds_to_traditional_text_is_in_traditional_and_the_source_stays_byte_for_byte():
+    source = "報失途徑：\n1. 致電熱線辦理；\n2. 登入後選擇「信用卡」>「卡片管理」>「報失及補發」；\n3. 親臨分行辦理。"
+    suggestions = {s.helper: s for s in scan(source, CTX)}
+    listed = suggestions["numbered_list"].replacements[0]
+    assert listed.startswith("有三點")
+    assert "致電熱線辦理" in listed and "親臨分行辦理" in listed  # the items as written
+    menu = suggestions["menu_path"].replacements[0]
+    assert "再選「卡片管理」" in menu and "最後選「報失及補發」" in menu
+    assert is_traditional(listed) and "选" not in menu and "后" not in menu
+
+
+def test_a_traditional_sentence_is_split_where_its_simplified_form_would_be():
+    text = "根據本行信用卡持卡人合約之規定，持卡人在報失前因卡片丟失或被盜而引致的未經授權交易，其責任上限為港幣500元"
+    for suggestion in split_sentence(text, CTX):
+        assert "規定。" not in suggestion
+
+
+def test_a_purpose_clause_with_yi_stays_with_its_sentence():
+    text = "如發現信用卡遺失、被盜或懷疑卡片資料已被他人盜用，請立即致電本行報失，以減低損失，並盡快報警處理"
+    for suggestion in split_sentence(text, CTX):
+        assert "。以減低" not in suggestion
+
+
+@pytest.mark.parametrize(
+    "source, first",
+    [
+        ("登記路徑：登入流動理財應用程式 > 轉賬 > 轉數快 > 管理登記。", "先登入流動理財應用程式，再點轉賬"),
+        ("請選擇「信用卡」>「卡片管理」>「報失及補發」。", "先選「信用卡」，再選「卡片管理」"),
+    ],
+)
+def test_menu_verbs_written_in_traditional_or_hong_kong_usage_are_steps_of_their_own(source, first):
+    [found] = [s for s in scan(source, CTX) if s.helper == "menu_path"]
+    assert found.replacements[0].startswith(first), found.replacements

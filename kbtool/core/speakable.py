@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import cn2an
 
-from kbtool.core.text import sentence_spans
+from kbtool.core.text import in_script_of, is_traditional, sentence_spans, to_simplified
 
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{CJK}]")
@@ -166,7 +166,10 @@ _SETS_UP = re.compile(
 # A clause ending in a noun after 的 (…的业务, …的客户) followed by an instruction about it.
 _TOPIC = re.compile(r"的[\u4e00-\u9fff]{1,2}\s*$")
 _COMMENT = re.compile(r"\s*(?:请|须|需|应|可|均|都|一律|要|得)")
-_CONTINUES = re.compile(r"\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|等|的|由(?!于|此))")
+_CONTINUES = re.compile(
+    r"\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|等|的|由(?!于|此)"
+    r"|以(?=[\u4e00-\u9fff]{2})(?!下|上|及|前|后|内|外|往|来))"
+)
 
 
 def _natural_cut(text: str, clause_start: int, cut: int) -> bool:
@@ -198,7 +201,8 @@ def split_sentence(text: str, ctx: HelperContext) -> tuple[str, ...]:
     (they introduce what follows), as is anything inside quotes or brackets.
     """
     limit = ctx.sentence_max_chars
-    points, before, total = _cut_points(text)
+    # judged on the simplified form (same length): 根據…， leans forward as 根据…， does
+    points, before, total = _cut_points(to_simplified(text))
     if total <= limit or not points:
         return ()
     # Every span tried starts at 0 or just after a cut and ends at a cut or the end, and cut
@@ -237,7 +241,9 @@ def split_sentence(text: str, ctx: HelperContext) -> tuple[str, ...]:
 
 # -- menu paths ---------------------------------------------------------------------------------
 
-_MENU_VERBS = "依次点击|依次选择|依次进入|点击|点选|选择|进入|打开|点开|找到|登录|登陆"
+# (traditional forms too: the helper reads the source as written)
+_MENU_VERBS = ("依次点击|依次选择|依次进入|点击|点选|选择|进入|打开|点开|找到|登录|登陆|登入"
+               "|依次點擊|依次選擇|依次進入|點擊|點選|選擇|進入|打開|點開")
 _ITEM = rf"[“\"「『]?(?:(?!{_MENU_VERBS})[{CJK}A-Za-z0-9/]){{1,12}}[”\"」』]?"
 _SEP = r"\s*(?:->|→|>|＞|»|-|－|—{1,2})\s*"
 # ``登录-帮助-…``: a verb followed by a separator is a step of its own (先登录，再点帮助…)
@@ -246,7 +252,8 @@ _SEP_RE = re.compile(_SEP)
 _NOT_MENU_ITEM = re.compile(r"^(?:周[一二三四五六日天]|星期.|礼拜.|\d+[年月日号点时分]?|[A-Za-z]?\d+[A-Za-z]?)$")
 # (verb for the first step, verb for the rest): 打开APP>办理 opens the app, then taps 办理
 _VERBS = {"选择": ("选", "选"), "点选": ("选", "选"), "依次选择": ("选", "选"), "进入": ("进", "点"), "依次进入": ("进", "进"),
-          "打开": ("打开", "点"), "找到": ("找到", "点"), "登录": ("登录", "点"), "登陆": ("登录", "点")}
+          "打开": ("打开", "点"), "找到": ("找到", "点"), "登录": ("登录", "点"), "登陆": ("登录", "点"),
+          "登入": ("登入", "点")}
 
 
 def _menu_items(span: str) -> tuple[tuple[str, str], list[str]] | None:
@@ -260,7 +267,7 @@ def _menu_items(span: str) -> tuple[tuple[str, str], list[str]] | None:
         return None
     if m.group("alone"):
         items = ["", *items]  # the verb alone is the first step
-    return _VERBS.get(m.group("verb") or "", ("点", "点")), items
+    return _VERBS.get(to_simplified(m.group("verb") or ""), ("点", "点")), items
 
 
 _QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』"}
@@ -432,7 +439,7 @@ _PAREN_LEADS = (
 )
 
 
-_ATTACHED = tuple("的了着过地得时后前")  # particles that bind to the words before the bracket
+_ATTACHED = tuple("的了着过地得时后前者")  # particles that bind to the words before the bracket
 
 
 def parentheses(text: str, ctx: HelperContext) -> tuple[str, ...]:
@@ -672,10 +679,15 @@ HELPER_NAMES: tuple[str, ...] = tuple(HELPERS)
 
 def run_helper(name: str, text: str, ctx: HelperContext | None = None) -> tuple[str, ...]:
     """Suggestions of helper ``name`` for ``text``; never the text itself, never duplicates."""
+    ctx = ctx or HelperContext()
     out: list[str] = []
-    for s in HELPERS[name](text, ctx or HelperContext()):
+    for s in HELPERS[name](text, ctx):
         if s != text and s not in out:
             out.append(s)
+    if out:
+        around = ctx.source[max(0, ctx.start - 12):ctx.end + 12] if ctx.source else text
+        if is_traditional(around):  # what a helper adds (有三点, 再点, 号) in the source's script
+            out = [s for s in dict.fromkeys(in_script_of(text, s) for s in out) if s != text]
     return tuple(out)
 
 
@@ -716,7 +728,7 @@ def _form_suggestions(text: str, ctx: HelperContext, blocked: list[tuple[int, in
                 continue
             if name == "amount" and not (m.group("pre") or m.group("unit")):
                 continue  # a bare number is no amount (it may be a telephone number)
-            reps = run_helper(name, text[start:end], ctx)
+            reps = run_helper(name, text[start:end], ctx.at(text, start, end))
             if reps and text[end:end + 1] in _CN_NUMERALS:
                 # 百分之五十 + 一次性 would be heard as 百分之五十一: keep them apart
                 reps = tuple(r + "，" if r[-1:] in _CN_NUMERALS else r for r in reps)
@@ -728,7 +740,7 @@ def _form_suggestions(text: str, ctx: HelperContext, blocked: list[tuple[int, in
             start, end = m.span()
             if _overlaps(start, end, taken) or _overlaps(start, end, blocked):
                 continue
-            reps = run_helper("digits", m.group(), ctx)
+            reps = run_helper("digits", m.group(), ctx.at(text, start, end))
             if reps:
                 out.append(Suggestion("digits", start, end, m.group(), reps))
     out.sort(key=lambda s: s.start)

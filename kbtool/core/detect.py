@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 import ahocorasick_rs
-import opencc
 from rapidfuzz.distance import LCSseq
 
 from kbtool.core.anchors import first_chars, required_texts, starts_at_line
@@ -24,9 +23,8 @@ from kbtool.core.findings import Finding
 from kbtool.core.segment import Segmenter, segmenter_for
 from kbtool.core.speakable import HelperContext, run_helper
 from kbtool.core.stylepack import LEVEL_RANK, Pack, Rule
-from kbtool.core.text import clause_spans, fold_width, normalize, sentence_spans, speakable_length, to_simplified
+from kbtool.core.text import clause_spans, fold_width, normalize, sentence_spans, speakable_length, to_simplified, to_traditional
 
-_S2T = opencc.OpenCC("s2t")
 _FUZZY_MIN_LEN = 4
 _PUNCT = set("，,。！？!?；;：:、 　\t“”\"'‘’（）()《》")
 _PUNCT_NL = _PUNCT | {"\n"}
@@ -220,7 +218,7 @@ class Detector:
                 # (they may carry a protected term through and must stay byte for byte).
                 templates = rule.replace
                 if templates and _traditional_around(folded, norm, start, end):
-                    templates = tuple(_S2T.convert(t) for t in templates)
+                    templates = tuple(to_traditional(t) for t in templates)
                 suggestions = tuple(expand(t, m, text) for t in templates)
                 cand = _Candidate(i, start, end, suggestions, 100.0, localized=True)
                 (blocks if rule.scope == "sentence" else candidates).append(cand)
@@ -347,7 +345,7 @@ class Detector:
             elif suggestions and not c.localized and _traditional_around(folded, norm, c.start, c.end):
                 # Traditional source: answer in traditional too (本行 reads the same in both scripts,
                 # so the script is judged on the words around the match, not the match alone).
-                suggestions = tuple(_S2T.convert(s) for s in suggestions)
+                suggestions = tuple(to_traditional(s) for s in suggestions)
             line = bisect.bisect_right(line_starts, c.start)
             out.append(
                 Finding(

@@ -8,11 +8,13 @@ the original: no offset table is needed.
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 import opencc
 
 _T2S = opencc.OpenCC("t2s")
+_S2T = opencc.OpenCC("s2t")
 
 # Full-width ASCII block and the ideographic space, folded to half width.
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
@@ -43,6 +45,26 @@ def to_simplified(text: str) -> str:
     if len(out) == len(text):
         return out
     return "".join(_char_t2s(ch) for ch in text)
+
+
+def to_traditional(text: str) -> str:
+    """Simplified to traditional (for suggestions made to a traditional source)."""
+    return _S2T.convert(text)
+
+
+def is_traditional(text: str) -> bool:
+    """Does ``text`` hold a character that simplification would change?"""
+    return to_simplified(text) != text
+
+
+def in_script_of(original: str, suggestion: str) -> str:
+    """``suggestion`` for a traditional ``original``: what it adds is converted to traditional,
+    what it keeps of the original stays byte for byte (a helper's 有三点 around the source's items)."""
+    out = []
+    for tag, _, _, j1, j2 in SequenceMatcher(None, original, suggestion, autojunk=False).get_opcodes():
+        piece = suggestion[j1:j2]
+        out.append(piece if tag == "equal" else _S2T.convert(piece))
+    return "".join(out)
 
 
 def fold_width(text: str) -> str:

@@ -171,6 +171,7 @@ def test_a_parallel_check_reports_exactly_what_one_process_does(write, tmp_path,
     (["search", "挂失", "--limit", "-1"], "--limit"),
     (["questions", "suggest", "--limit", "-1"], "--limit"),
     (["questions", "dupes", "--min-score", "500"], "--min-score"),
+    (["serve", "--port", "99999"], "--port"),
     (["no-such-command"], "no-such-command"),
 ])
 def test_a_usage_error_is_one_line_naming_the_option_and_exits_2(argv, named, capsys):

@@ -33,9 +33,9 @@ def number_in(low: float, high: float | None = None, kind: type = int) -> Callab
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"必须是{span}{noun}，现在是 {text!r}") from None
+            raise argparse.ArgumentTypeError(f"必须是 {span}{noun}，现在是 {text!r}") from None
         if value < low or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"必须是{span}{noun}，现在是 {text}")
+            raise argparse.ArgumentTypeError(f"必须是 {span}{noun}，现在是 {text}")
         return value  # type: ignore[no-any-return]
 
     return parse

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kbtool.commands.plumbing import number_in
 from kbtool.core.errors import InputProblem, KbInputError
 
 
@@ -29,7 +30,7 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     _add_app_options(serve)
     common(serve)
     serve.add_argument("--host", default="localhost", help="address to listen on (default: localhost)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--port", type=number_in(1, 65535), default=8000, help="port (default: 8000)")
     serve.set_defaults(func=cmd_serve)
 
 

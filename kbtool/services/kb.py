@@ -28,13 +28,15 @@ def _walk(root: Path, problems: list[InputProblem]) -> list[Path]:
     """Article files under ``root``; a folder that cannot be listed is a problem (``rglob``
     would skip it without a word)."""
     found: list[Path] = []
+    locked: list[InputProblem] = []
 
     def unreadable(exc: OSError) -> None:
-        problems.append(InputProblem(exc.filename or str(root), None, f"cannot read folder: {exc.strerror}"))
+        locked.append(InputProblem(exc.filename or str(root), None, f"cannot read folder: {exc.strerror}"))
 
     for folder, dirs, names in os.walk(root, onerror=unreadable):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         found.extend(Path(folder, n) for n in names)
+    problems.extend(sorted(locked, key=lambda p: p.path))  # in path order, like the files
     return [p for p in sorted(found) if _is_article_file(p, root)]
 
 

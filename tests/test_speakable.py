@@ -360,3 +360,16 @@ def test_a_purpose_clause_with_yi_stays_with_its_sentence():
 def test_menu_verbs_written_in_traditional_or_hong_kong_usage_are_steps_of_their_own(source, first):
     [found] = [s for s in scan(source, CTX) if s.helper == "menu_path"]
     assert found.replacements[0].startswith(first), found.replacements
+
+
+@pytest.mark.parametrize(
+    "text, bad",
+    [
+        ("近期，本行发现多起不法分子冒充金融机构、电商平台客服实施诈骗的案件，部分客户已遭受资金损失", "近期。"),
+        ("不法分子谎称客户在校期间开通过校园贷账户，“不注销会影响征信”，随后诱导客户在多个网贷平台贷款后转入其指定账户", "。“不注销"),
+        ("敬请广大客户提高警惕，并相互转告身边的亲友，尤其是老年人及在校学生，切勿向陌生人透露验证码", "。尤其是"),
+    ],
+)
+def test_a_short_lead_in_a_quoted_remark_and_a_tail_naming_who_is_meant_are_not_cut_off(text, bad):
+    for suggestion in split_sentence(text, CTX):
+        assert bad not in suggestion

@@ -168,7 +168,9 @@ _TOPIC = re.compile(r"的[\u4e00-\u9fff]{1,2}\s*$")
 _COMMENT = re.compile(r"\s*(?:请|须|需|应|可|均|都|一律|要|得)")
 _CONTINUES = re.compile(
     r"\s*(?:或者|或|及|以及|和|与|并且|并|且|而且|而|则|才|即|也就是|包括|比如|例如|等|的|由(?!于|此)"
-    r"|以(?=[\u4e00-\u9fff]{2})(?!下|上|及|前|后|内|外|往|来))"
+    r"|以(?=[\u4e00-\u9fff]{2})(?!下|上|及|前|后|内|外|往|来)"
+    # what was said (…账户，“不注销会影响征信”，…) and who is meant most (…，尤其是老人)
+    r"|[“「『\"]|尤其|特别是|其中)"
 )
 
 
@@ -176,6 +178,8 @@ def _natural_cut(text: str, clause_start: int, cut: int) -> bool:
     """A full stop at ``cut``, after the clause starting at ``clause_start``, reads naturally."""
     if _LEANS_FORWARD.match(text, clause_start, cut) or _CONTINUES.match(text, cut + 1):
         return False
+    if len(text[clause_start:cut].strip()) < 4:
+        return False  # 近期，本行发现…: a short lead-in is no sentence of its own
     if _SETS_UP.search(text, clause_start, cut):
         return False
     if _TOPIC.search(text, clause_start, cut) and _COMMENT.match(text, cut + 1):

@@ -373,3 +373,9 @@ def test_menu_verbs_written_in_traditional_or_hong_kong_usage_are_steps_of_their
 def test_a_short_lead_in_a_quoted_remark_and_a_tail_naming_who_is_meant_are_not_cut_off(text, bad):
     for suggestion in split_sentence(text, CTX):
         assert bad not in suggestion
+
+
+def test_a_menu_item_with_a_space_before_a_latin_word_stays_one_step():
+    [found] = [s for s in scan("1. 10086 APP-办理-宽带-宽带新装，输入详细地址；", CTX) if s.helper == "menu_path"]
+    assert found.text == "10086 APP-办理-宽带-宽带新装"
+    assert found.replacements[0].startswith("先点10086 APP，再点办理")

@@ -248,7 +248,8 @@ def split_sentence(text: str, ctx: HelperContext) -> tuple[str, ...]:
 # (traditional forms too: the helper reads the source as written)
 _MENU_VERBS = ("依次点击|依次选择|依次进入|点击|点选|选择|进入|打开|点开|找到|登录|登陆|登入"
                "|依次點擊|依次選擇|依次進入|點擊|點選|選擇|進入|打開|點開")
-_ITEM = rf"[“\"「『]?(?:(?!{_MENU_VERBS})[{CJK}A-Za-z0-9/]){{1,12}}[”\"」』]?"
+# one space may sit inside an item before a Latin word or number: 10086 APP, 手机银行 APP
+_ITEM = rf"[“\"「『]?(?:(?!{_MENU_VERBS})[{CJK}A-Za-z0-9/]|(?<=[{CJK}A-Za-z0-9]) (?=[A-Za-z0-9])){{1,12}}[”\"」』]?"
 _SEP = r"\s*(?:->|→|>|＞|»|-|－|—{1,2})\s*"
 # ``登录-帮助-…``: a verb followed by a separator is a step of its own (先登录，再点帮助…)
 MENU_RE = re.compile(rf"(?:(?P<verb>{_MENU_VERBS})(?P<alone>{_SEP})?)?(?P<items>{_ITEM}(?:{_SEP}{_ITEM})+)")

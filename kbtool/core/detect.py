@@ -244,11 +244,13 @@ class Detector:
         assert self._gram_ac is not None
         # All bigram hits in one Aho-Corasick pass, then grouped by sentence.
         hits = self._gram_ac.find_matches_as_indexes(norm, overlapping=True)
-        starts = [s for s, _ in sentences]
+        # Hits come in text order (every pattern is two characters): walk the sentences along.
         by_sentence: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        k, n = 0, len(sentences)
         for gram_index, pos, _ in hits:
-            k = bisect.bisect_right(starts, pos) - 1
-            if k >= 0 and pos + 2 <= sentences[k][1]:
+            while k < n and sentences[k][1] < pos + 2:
+                k += 1
+            if k < n and sentences[k][0] <= pos:
                 by_sentence[k].append((gram_index, pos))
         for k, sentence_hits in by_sentence.items():
             s_start, s_end = sentences[k]
@@ -341,7 +343,8 @@ class Detector:
             original = text[c.start:c.end]
             suggestions = c.suggestions
             if rule.helper and not rule.replace:
-                suggestions = run_helper(rule.helper, original, self.helper_context.at(text, c.start, c.end))
+                traditional = _traditional_around(folded, norm, c.start, c.end)
+                suggestions = run_helper(rule.helper, original, self.helper_context.at(text, c.start, c.end, traditional))
             elif suggestions and not c.localized and _traditional_around(folded, norm, c.start, c.end):
                 # Traditional source: answer in traditional too (本行 reads the same in both scripts,
                 # so the script is judged on the words around the match, not the match alone).

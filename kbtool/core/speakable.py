@@ -46,11 +46,15 @@ class HelperContext:
     source: str = ""
     start: int = 0
     end: int = 0
+    # Is the text around the span traditional? None: helpers look for themselves (the checker
+    # knows already, from its normalised copy, and saves them a conversion per finding).
+    traditional: bool | None = None
 
-    def at(self, source: str, start: int, end: int) -> HelperContext:
+    def at(self, source: str, start: int, end: int, traditional: bool | None = None) -> HelperContext:
         # Called once per helper finding: the plain constructor is several times cheaper than
         # dataclasses.replace.
-        return type(self)(self.sentence_max_chars, self.today, self.read_digits, self.protected, source, start, end)
+        return type(self)(self.sentence_max_chars, self.today, self.read_digits, self.protected, source, start, end,
+                          traditional)
 
     @property
     def year(self) -> int:
@@ -206,7 +210,7 @@ def split_sentence(text: str, ctx: HelperContext) -> tuple[str, ...]:
     """
     limit = ctx.sentence_max_chars
     # judged on the simplified form (same length): 根據…， leans forward as 根据…， does
-    points, before, total = _cut_points(to_simplified(text))
+    points, before, total = _cut_points(text if ctx.traditional is False else to_simplified(text))
     if total <= limit or not points:
         return ()
     # Every span tried starts at 0 or just after a cut and ends at a cut or the end, and cut
@@ -690,8 +694,10 @@ def run_helper(name: str, text: str, ctx: HelperContext | None = None) -> tuple[
         if s != text and s not in out:
             out.append(s)
     if out:
-        around = ctx.source[max(0, ctx.start - 12):ctx.end + 12] if ctx.source else text
-        if is_traditional(around):  # what a helper adds (有三点, 再点, 号) in the source's script
+        traditional = ctx.traditional
+        if traditional is None:
+            traditional = is_traditional(ctx.source[max(0, ctx.start - 12):ctx.end + 12] if ctx.source else text)
+        if traditional:  # what a helper adds (有三点, 再点, 号) in the source's script
             out = [s for s in dict.fromkeys(in_script_of(text, s) for s in out) if s != text]
     return tuple(out)
 

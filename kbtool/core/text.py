@@ -60,6 +60,9 @@ def is_traditional(text: str) -> bool:
 def in_script_of(original: str, suggestion: str) -> str:
     """``suggestion`` for a traditional ``original``: what it adds is converted to traditional,
     what it keeps of the original stays byte for byte (a helper's 有三点 around the source's items)."""
+    if _S2T.convert(original) == original:
+        # converting leaves the original's characters as they are: the whole suggestion may go
+        return _S2T.convert(suggestion)
     out = []
     for tag, _, _, j1, j2 in SequenceMatcher(None, original, suggestion, autojunk=False).get_opcodes():
         piece = suggestion[j1:j2]

@@ -365,7 +365,13 @@ class Detector:
 
 def _traditional_around(folded: str, norm: str, start: int, end: int, reach: int = 12) -> bool:
     """Is the text around a match traditional? ``folded`` is the text width-folded, so it
-    differs from ``norm`` exactly where a character was simplified."""
+    differs from ``norm`` exactly where a character was simplified.
+
+    A short match (本行 reads the same in both scripts) is judged on the words around it; a
+    long one (a sentence to split) on itself, so a simplified sentence beside a traditional
+    one is answered in simplified."""
+    if end - start >= 8:
+        reach = 0
     a, b = max(0, start - reach), min(len(folded), end + reach)
     return folded[a:b] != norm[a:b]
 

@@ -268,3 +268,9 @@ def test_a_pattern_match_in_traditional_text_is_answered_in_traditional_even_whe
     assert findings["official.chi"].suggestions[0] == "帶着"
     simplified = {f.rule: f for f in default_detector.check("客户不得将额度出借予他人使用，须持相关证明材料至柜面办理。")}
     assert simplified["official.taren"].suggestions[0] == "别人"
+
+
+def test_a_simplified_sentence_beside_a_traditional_one_is_answered_in_simplified(default_detector):
+    text = "如有疑問，請致電本行。现将有关事项公告如下："
+    [finding] = [f for f in default_detector.check(text) if f.text == "现将有关事项公告如下"]
+    assert finding.suggestions[0] == "具体是这样的"

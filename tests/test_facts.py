@@ -150,3 +150,22 @@ def test_a_negated_action_shortened_in_speech_is_kept_and_a_dropped_one_still_ca
     assert verify("次月起不再扣收。请勿点击。", "下个月起不再扣。请不要点。").ok
     result = verify("次月起不再扣收。请勿点击。", "下个月起再扣。请点。")
     assert sorted(c.status for c in result.checks if c.fact.kind == "negation") == ["changed", "changed"]
+
+
+@pytest.mark.parametrize(
+    ("original", "spoken"),
+    [
+        ("资费0.99元/分钟", "每分钟九毛九"),
+        ("短信0.39元/条", "一条三毛九"),
+        ("手续费1.5元", "手续费一块五毛钱"),
+        ("每分钟2.5元", "两块五一分钟"),
+        ("每条0.5元", "每条5角"),
+    ],
+)
+def test_small_change_said_in_mao_jiao_or_kuai_tenths_is_the_same_amount(original, spoken):
+    assert verdict(original, spoken) == ("kept", [])
+
+
+def test_small_change_read_out_wrong_is_changed():
+    assert verdict("资费0.99元/分钟", "每分钟九块九") == ("changed", ["0.99元"])
+    assert verdict("资费0.99元/分钟", "每分钟九毛") == ("changed", ["0.99元"])

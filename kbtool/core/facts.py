@@ -173,6 +173,18 @@ QTY_RE = re.compile(
     rf"(?:(?P<sep>至|到|-|－|~|～|—)(?P<b>{NUM}))?(?P<ge>个)?(?P<half>半)?\s*(?P<unit>{_UNIT_RE})?"
     r"(?![A-Za-z])"
 )
+# Small change said the spoken way: 九毛九 (0.99元), 一块五毛 (1.5元), 两块五 (2.5元), 5角 (0.5元).
+_JIAO_DIGIT = r"[\d一二两三四五六七八九]"
+JIAO_RE = re.compile(
+    rf"(?<![\d.零〇一二两三四五六七八九十百千万亿])(?:(?P<y>{NUM})(?:块|元)(?:钱)?)?(?P<j>{_JIAO_DIGIT})(?:毛|角)"
+    rf"(?:(?P<f>{_JIAO_DIGIT})(?:分)?(?!钟|{_JIAO_DIGIT}))?(?:钱)?"
+)
+KUAI_TENTHS_RE = re.compile(
+    rf"(?<![\d.零〇一二两三四五六七八九十百千万亿])(?P<y>{NUM})块(?P<j>[1-9一二三四五六七八九])"
+    # 两块五一分钟: the price per one unit follows; 两块五天 is not 2.5 yuan
+    r"(?:(?=一(?:分钟|秒|小时|天|个月|月|年|条|次|笔|张|个|GB|G|MB|M|兆))"
+    r"|(?![\d零〇一二两三四五六七八九十百千万亿点毛角分块元个天次笔张位项条户人名台份种期倍家处部套页遍道类]))"
+)
 CLASS_RE = re.compile(r"(?<![A-Za-z])(?P<c>III|II|I|Ⅰ|Ⅱ|Ⅲ|一|二|三|1|2|3)\s*类(?:账户|户|卡)?")
 _CLASS_VALUE = {"I": 1, "II": 2, "III": 3, "Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3, "一": 1, "二": 2, "三": 3, "1": 1, "2": 2, "3": 3}
 WEEKDAY_RE = re.compile(r"(?:周|星期|礼拜)(?P<d>[一二三四五六日天1-7])")
@@ -262,6 +274,7 @@ def extract_facts(text: str, protected: Iterable[str] = (), today: dt.date | Non
     for m in CLASS_RE.finditer(norm):
         if free(*m.span()):
             add("class", (_CLASS_VALUE[m.group("c")],), *m.span())
+    _extract_small_change(norm, free, add)
     _extract_quantities(norm, free, add)
     for m in WEEKDAY_RE.finditer(norm):
         if free(*m.span()):
@@ -377,6 +390,18 @@ def _extract_times(norm: str, free, add) -> None:  # type: ignore[no-untyped-def
                 values = values | inherited
         add("time", (values,), start, end)
         previous = (end, period, min(values))
+
+
+def _extract_small_change(norm: str, free, add) -> None:  # type: ignore[no-untyped-def]
+    for pattern in (JIAO_RE, KUAI_TENTHS_RE):
+        for m in pattern.finditer(norm):
+            yuan = parse_number(m.group("y")) if m.group("y") else 0.0
+            jiao = parse_number(digit_string(m.group("j")) or "")
+            fen = parse_number(digit_string(m.group("f")) or "") if m.groupdict().get("f") else 0.0
+            if yuan is None or jiao is None or fen is None or not free(*m.span()):
+                continue
+            value = round(yuan + jiao / 10 + fen / 100, 6)
+            add("amount", ("CNY", value), *m.span(), value)
 
 
 def _extract_quantities(norm: str, free, add) -> None:  # type: ignore[no-untyped-def]

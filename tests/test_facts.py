@@ -169,3 +169,14 @@ def test_small_change_said_in_mao_jiao_or_kuai_tenths_is_the_same_amount(origina
 def test_small_change_read_out_wrong_is_changed():
     assert verdict("资费0.99元/分钟", "每分钟九块九") == ("changed", ["0.99元"])
     assert verdict("资费0.99元/分钟", "每分钟九毛") == ("changed", ["0.99元"])
+
+
+def test_an_area_code_is_part_of_the_phone_number():
+    assert [f.text for f in extract_facts("营业部电话：0755-83198888。") if f.kind == "phone"] == ["0755-83198888"]
+    assert verdict("电话0755-83198888", "电话零七五五 八三一九八八八八") == ("kept", [])
+    assert verdict("电话0755-83198888", "电话零七五五 八三一九八八八六") == ("changed", ["0755-83198888"])
+
+
+def test_a_number_read_digit_by_digit_in_groups_is_one_number():
+    assert verdict("请拨打400-669-5566", "您打四零零 六六九 五五六六") == ("kept", [])
+    assert verdict("请拨打400-669-5566", "您打四零零-六六九-五五六九") == ("changed", ["400-669-5566"])

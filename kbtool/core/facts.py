@@ -189,9 +189,11 @@ CLASS_RE = re.compile(r"(?<![A-Za-z])(?P<c>III|II|I|Ⅰ|Ⅱ|Ⅲ|一|二|三|1|2|
 _CLASS_VALUE = {"I": 1, "II": 2, "III": 3, "Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3, "一": 1, "二": 2, "三": 3, "1": 1, "2": 2, "3": 3}
 WEEKDAY_RE = re.compile(r"(?:周|星期|礼拜)(?P<d>[一二三四五六日天1-7])")
 _WEEKDAY = {**{c: i for i, c in enumerate("一二三四五六", 1)}, "日": 7, "天": 7, **{str(i): i for i in range(1, 8)}}
-PHONE_RE = re.compile(r"(?<![\d.])(?:\d{3,4}[- ]\d{3,4}(?:[- ]\d{3,4})?|\d{5,})(?![\d.%])")
+# An area code before a 7- or 8-digit local number (0755-83198888) belongs to the number.
+PHONE_RE = re.compile(r"(?<![\d.])(?:\d{3,4}[- ]\d{7,8}|\d{3,4}[- ]\d{3,4}(?:[- ]\d{3,4})?|\d{5,})(?![\d.%])")
 PHONE_CONTEXT_RE = re.compile(r"(?:拨打|致电|热线|电话|号码|客服|回拨|打)\s*(?P<n>\d{3,4})(?!\d)")
-CN_PHONE_RE = re.compile(r"[零〇一二三四五六七八九幺]{3,}")
+# Read out digit by digit, a number is often written in groups: 四零零 六六九 五五六六.
+CN_PHONE_RE = re.compile(r"[零〇一二三四五六七八九幺]{3,}(?:[ \-－—][零〇一二三四五六七八九幺]{3,})*")
 CODE_RE = re.compile(r"(?:发送|回复|编辑|输入)(?:短信|指令|代码)?\s*[“\"「]?(?P<c>[A-Za-z][A-Za-z0-9#*]{1,11}|[0-9#*]{1,4})(?![A-Za-z0-9])")
 
 NEGATOR = (

@@ -180,3 +180,26 @@ def test_an_area_code_is_part_of_the_phone_number():
 def test_a_number_read_digit_by_digit_in_groups_is_one_number():
     assert verdict("请拨打400-669-5566", "您打四零零 六六九 五五六六") == ("kept", [])
     assert verdict("请拨打400-669-5566", "您打四零零-六六九-五五六九") == ("changed", ["400-669-5566"])
+
+
+@pytest.mark.parametrize(
+    ("original", "spoken"),
+    [
+        ("额度不超过主卡额度的二分之一", "额度最多是主卡额度的一半"),
+        ("临时额度最高为固定额度的50%", "临时额度最多是固定额度的一半"),
+        ("按原价的80%收取", "打八折"),
+        ("享受8.5折优惠", "打八五折"),
+    ],
+)
+def test_fractions_halves_and_discounts_are_ratios(original, spoken):
+    assert verdict(original, spoken) == ("kept", [])
+
+
+def test_a_changed_fraction_or_discount_is_caught():
+    assert verdict("不超过主卡额度的二分之一", "最多是主卡额度的三分之一") == ("changed", ["二分之一"])
+    assert verdict("享受8折优惠", "打九折") == ("changed", ["8折"])
+
+
+def test_the_weekend_stands_for_saturday_and_sunday():
+    assert verdict("周六、周日暂停服务", "周末不办") == ("kept", [])
+    assert verdict("周六、周日及法定节假日暂停服务", "周五和法定节假日不办") == ("changed", ["周六", "周日"])

@@ -152,6 +152,10 @@ PERCENT_RES = (
     (re.compile(rf"千分之(?P<n>{_NUM_CN}|{_NUM_AR})"), 0.001),
     (re.compile(rf"万分之(?P<n>{_NUM_CN}|{_NUM_AR})"), 0.0001),
 )
+# N分之M beyond 百/千/万分之 (二分之一, 三分之二), 一半, and discounts (8折 = 八折 = 80%, 八五折 = 85%).
+FRACTION_RE = re.compile(rf"(?P<d>\d+|{_NUM_CN})分之(?P<n>{_NUM_AR}|{_NUM_CN})")
+HALF_RE = re.compile(r"(?<![零〇一二两三四五六七八九十百千万\d])一半|半价")
+DISCOUNT_RE = re.compile(r"(?<![\d.零〇一二两三四五六七八九十])(?P<n>\d(?:\.\d)?|[一二三四五六七八九]{1,2})折(?![扣合算旧叠返])")
 _CURRENCY = {
     "元": "CNY", "块钱": "CNY", "块": "CNY", "圆": "CNY", "人民币": "CNY", "¥": "CNY", "￥": "CNY", "RMB": "CNY",
     "美元": "USD", "美金": "USD", "$": "USD", "港币": "HKD", "港元": "HKD", "HK$": "HKD", "欧元": "EUR", "日元": "JPY", "英镑": "GBP",
@@ -188,6 +192,7 @@ KUAI_TENTHS_RE = re.compile(
 CLASS_RE = re.compile(r"(?<![A-Za-z])(?P<c>III|II|I|Ⅰ|Ⅱ|Ⅲ|一|二|三|1|2|3)\s*类(?:账户|户|卡)?")
 _CLASS_VALUE = {"I": 1, "II": 2, "III": 3, "Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3, "一": 1, "二": 2, "三": 3, "1": 1, "2": 2, "3": 3}
 WEEKDAY_RE = re.compile(r"(?:周|星期|礼拜)(?P<d>[一二三四五六日天1-7])")
+WEEKEND_RE = re.compile(r"周末|双休日")  # said for 周六、周日: two weekday facts on one span
 _WEEKDAY = {**{c: i for i, c in enumerate("一二三四五六", 1)}, "日": 7, "天": 7, **{str(i): i for i in range(1, 8)}}
 # An area code before a 7- or 8-digit local number (0755-83198888) belongs to the number.
 PHONE_RE = re.compile(r"(?<![\d.])(?:\d{3,4}[- ]\d{7,8}|\d{3,4}[- ]\d{3,4}(?:[- ]\d{3,4})?|\d{5,})(?![\d.%])")
@@ -271,6 +276,7 @@ def extract_facts(text: str, protected: Iterable[str] = (), today: dt.date | Non
             value = parse_number(m.group("n"))
             if value is not None and free(*m.span()):
                 add("percent", (round(value * scale, 12),), *m.span())
+    _extract_ratios(norm, free, add)
     _extract_dates(norm, free, add)
     _extract_times(norm, free, add)
     for m in CLASS_RE.finditer(norm):
@@ -281,6 +287,10 @@ def extract_facts(text: str, protected: Iterable[str] = (), today: dt.date | Non
     for m in WEEKDAY_RE.finditer(norm):
         if free(*m.span()):
             add("weekday", (_WEEKDAY[m.group("d")],), *m.span())
+    for m in WEEKEND_RE.finditer(norm):
+        if free(*m.span()):
+            add("weekday", (6,), *m.span())
+            add("weekday", (7,), *m.span())
     for m in CODE_RE.finditer(norm):
         s, e = m.span("c")
         if free(s, e):
@@ -305,6 +315,22 @@ def extract_facts(text: str, protected: Iterable[str] = (), today: dt.date | Non
             facts.append(Fact("negation", (frozenset(key),), text[m.start():m.end()], m.start(), m.end()))
     facts.sort(key=lambda f: (f.start, f.end))
     return facts
+
+
+def _extract_ratios(norm: str, free, add) -> None:  # type: ignore[no-untyped-def]
+    for m in FRACTION_RE.finditer(norm):
+        whole, part = parse_number(m.group("d")), parse_number(m.group("n"))
+        if whole and part is not None and free(*m.span()):
+            add("percent", (round(part / whole, 12),), *m.span())
+    for m in HALF_RE.finditer(norm):
+        if free(*m.span()):
+            add("percent", (0.5,), *m.span())
+    for m in DISCOUNT_RE.finditer(norm):
+        raw = m.group("n")
+        digits = raw if not raw[0].isdigit() else None
+        value = float(raw) / 10 if digits is None else float("0." + (digit_string(digits) or "0"))
+        if 0 < value < 1 and free(*m.span()):
+            add("percent", (round(value, 12),), *m.span())
 
 
 def _extract_dates(norm: str, free, add) -> None:  # type: ignore[no-untyped-def]

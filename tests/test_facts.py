@@ -203,3 +203,17 @@ def test_a_changed_fraction_or_discount_is_caught():
 def test_the_weekend_stands_for_saturday_and_sunday():
     assert verdict("周六、周日暂停服务", "周末不办") == ("kept", [])
     assert verdict("周六、周日及法定节假日暂停服务", "周五和法定节假日不办") == ("changed", ["周六", "周日"])
+
+
+def test_the_end_of_a_date_range_takes_the_month_and_year_said_at_its_start():
+    assert verdict("国庆假期（2026年10月1日至10月7日）暂停办理", "国庆10月1号到7号办不了") == ("kept", [])
+    assert verdict("2026年2月16日至22日暂停营业", "2月16号到2月22号不营业") == ("kept", [])
+    assert verdict("2026年2月16日至22日暂停营业", "2月16号到2月23号不营业") == ("changed", ["22日"])
+    year_end = [f.value for f in extract_facts("2025年12月25日至1月5日") if f.kind == "date"]
+    assert year_end == [(2025, 12, 25), (2026, 1, 5)]
+
+
+def test_a_bare_day_after_a_date_range_is_a_date_not_a_duration():
+    kinds = [(f.kind, f.text) for f in extract_facts("2月16日至22日")]
+    assert kinds == [("date", "2月16日"), ("date", "22日")]
+    assert [f.kind for f in extract_facts("有效期为5日")] == ["duration"]

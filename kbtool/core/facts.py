@@ -333,10 +333,21 @@ def _extract_ratios(norm: str, free, add) -> None:  # type: ignore[no-untyped-de
             add("percent", (round(value, 12),), *m.span())
 
 
+# Between the two ends of a date range: 至/到/-, perhaps after the start's bracketed weekday.
+_DATE_RANGE_SEP = re.compile(r"(?:[（(][^）)]{1,6}[)）])?\s*(?:至|到|-|－|—|~|～)\s*")
+# The end of a range may say only its day (2月16日至22日, 10月1号到7号).
+_DATE_RANGE_END = re.compile(rf"(?P<d>{_DAY})[日号](?!\d)")
+
+
 def _extract_dates(norm: str, free, add) -> None:  # type: ignore[no-untyped-def]
-    for pattern in DATE_RES:
+    found: list[list] = []  # [start, end, year, month, day]
+
+    def open_(s: int, e: int) -> bool:
+        return free(s, e) and not any(s < f[1] and f[0] < e for f in found)
+
+    def collect(pattern: re.Pattern[str]) -> None:
         for m in pattern.finditer(norm):
-            if not free(*m.span()):
+            if not open_(*m.span()):
                 continue
             groups = m.groupdict()
             year = _int(groups.get("y"), digits=True)
@@ -349,7 +360,31 @@ def _extract_dates(norm: str, free, add) -> None:  # type: ignore[no-untyped-def
             # “3月” alone is a month only when no 个 precedes (3个月 is a duration)
             if pattern is DATE_RES[0] and day is None and groups.get("y") is None and norm[m.start() - 1:m.start()] == "个":
                 continue
-            add("date", (year, month, day), *m.span())
+            found.append([m.start(), m.end(), year, month, day])
+
+    for pattern in DATE_RES[:3]:
+        collect(pattern)
+    for f in list(found):  # a bare day ending a range is a date, not a duration (至22日)
+        if f[4] is None:
+            continue
+        sep = _DATE_RANGE_SEP.match(norm, f[1])
+        m = _DATE_RANGE_END.match(norm, sep.end()) if sep else None
+        if m and open_(*m.span()) and 1 <= int(_int(m.group("d")) or 0) <= 31:
+            found.append([m.start(), m.end(), None, None, _int(m.group("d"))])
+    for pattern in DATE_RES[3:]:
+        collect(pattern)
+    found.sort()
+    for first, second in itertools.pairwise(found):
+        # the end of a range takes the year and month its start said once (10月1日至7日)
+        if not _DATE_RANGE_SEP.fullmatch(norm[first[1]:second[0]]) or first[4] is None or second[4] is None:
+            continue
+        if second[3] is None and first[3] is not None and second[4] >= first[4]:
+            second[3] = first[3]
+            second[2] = second[2] if second[2] is not None else first[2]
+        elif second[2] is None and first[2] is not None and second[3] is not None and first[3] is not None:
+            second[2] = first[2] if second[3] >= first[3] else first[2] + 1
+    for start, end, year, month, day in found:
+        add("date", (year, month, day), start, end)
 
 
 def _int(text: str | None, digits: bool = False) -> int | None:

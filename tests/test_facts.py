@@ -217,3 +217,23 @@ def test_a_bare_day_after_a_date_range_is_a_date_not_a_duration():
     kinds = [(f.kind, f.text) for f in extract_facts("2月16日至22日")]
     assert kinds == [("date", "2月16日"), ("date", "22日")]
     assert [f.kind for f in extract_facts("有效期为5日")] == ["duration"]
+
+
+def test_a_negator_inside_a_modifier_does_not_negate_the_verb_after_it():
+    # 没激活的 qualifies the card; the fee is still said to apply
+    assert verdict("未激活的信用卡不会产生年费。", "没激活的信用卡也会产生年费。") == ("changed", ["不会产生年费"])
+    assert verdict("未激活的信用卡不会产生年费。", "没激活的信用卡不会有年费。") == ("kept", [])
+    # 的 after a pronoun is possessive and keeps the negation on the verb
+    assert verdict("本行不会冻结您的账户。", "我们不会冻结您的账户。") == ("kept", [])
+
+
+def test_a_whole_action_said_without_negation_is_changed_despite_a_partly_matching_negated_clause():
+    result = verify("未激活的信用卡不会产生年费。", "没激活的卡也会产生年费，第一年不收年费。")
+    assert [c.status for c in result.checks if c.fact.kind == "negation"] == ["changed"]
+
+
+def test_a_long_negated_action_said_shorter_without_its_negation_is_changed_not_missing():
+    result = verify("本行不会以任何理由要求您将资金转入所谓的安全账户。", "我们会要求您把钱转到所谓的安全账户。")
+    assert [c.status for c in result.checks if c.fact.kind == "negation"] == ["changed"]
+    result = verify("本行不会以任何理由要求您将资金转入所谓的安全账户。", "请您注意保管好银行卡。")
+    assert [c.status for c in result.checks if c.fact.kind == "negation"] == ["missing"]

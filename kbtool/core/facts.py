@@ -243,7 +243,7 @@ _SYNONYMS = (
     ("索要", "要"), ("索取", "要"), ("要求", "要"), ("透露", "告诉"), ("泄露", "告诉"), ("告知", "告诉"),
     ("收取", "收"), ("计收", "收"), ("订购", "订"), ("办理", "办"), ("另行", "重新"), ("另外", "重新"), ("提供", "给"),
     ("点一下", "点击"), ("点开", "点击"), ("点击", "点"), ("扣收", "扣"), ("扣除", "扣"),
-    ("退还", "退"), ("影响", "影响"), ("接受", "接受"), ("受理", "办"), ("开通", "开"),
+    ("退还", "退"), ("影响", "影响"), ("接受", "接受"), ("受理", "办"), ("开通", "开"), ("产生", "有"),
 )
 
 
@@ -634,20 +634,51 @@ def _is_matched_elsewhere(spoken_fact: Fact, o_facts: list[Fact], today: dt.date
     return any(same_value(o, spoken_fact, today) for o in o_facts if o.kind == spoken_fact.kind)
 
 
+# 的 after a pronoun is possessive (不会冻结您的账户); after anything else it closes a modifier,
+# so a negator before it belongs to that modifier (没激活的卡也会收年费), not to the verb after.
+_RELATIVE_DE = re.compile(r"(?<![您你我们他她它其己])的")
+
+
+def _negates(clause: str, key: frozenset[str]) -> bool:
+    """Does a negator in ``clause`` bear on what ``key`` is about? The first key word after the
+    negator must come before any 的 that closes a modifier the negator sits in."""
+    chars = {ch for gram in key for ch in gram}
+    canon = _canonical(clause)
+    for m in SPOKEN_NEGATOR.finditer(canon):
+        after = canon[m.end():]
+        first = next((i for i, ch in enumerate(after) if ch in chars), None)
+        if first is not None and not _RELATIVE_DE.search(after[:first]):
+            return True
+    return False
+
+
 def _check_negation(fact: Fact, spoken: str, s_norm: str) -> FactCheck:
     """Kept when some spoken clause about the same thing is negated; changed when the only
     clauses about it are not (不会要求 → 会要求); missing when nothing talks about it."""
     key: frozenset[str] = fact.value[0]
     threshold = 0.4
     best: dict[bool, tuple[float, int, int]] = {}
+    near: tuple[float, int, int] | None = None  # the clause sharing most of the key's words
+    key_chars = {ch for gram in key for ch in gram}
     for m in re.finditer(r"[^，。；！？,;!?\n]+", s_norm):
         clause = m.group()
-        overlap = len(key & _clause_keys(clause)) / len(key)
+        keys = _clause_keys(clause)
+        overlap = len(key & keys) / len(key)
         if overlap < threshold:
+            # a long formal clause said shorter shares fewer word pairs than words
+            chars = len(key_chars & keys) / len(key_chars)
+            if chars >= 0.5 and (near is None or chars > near[0]):
+                near = (chars, m.start(), m.end())
             continue
-        negated = bool(SPOKEN_NEGATOR.search(clause))
+        negated = _negates(clause, key)
         if negated not in best or overlap > best[negated][0]:
             best[negated] = (overlap, m.start(), m.end())
+    if not best and near is not None and not _negates(s_norm[near[1]:near[2]], key):
+        best[False] = near
+    if False in best and True in best and best[False][0] >= 1 > best[True][0]:
+        # the whole action said without a negation (也会产生年费) outweighs a negated clause
+        # that only shares part of it (第一年不收年费)
+        del best[True]
     for negated, status in ((True, "kept"), (False, "changed")):
         if negated in best:
             _, start, end = best[negated]

@@ -237,3 +237,31 @@ def test_a_long_negated_action_said_shorter_without_its_negation_is_changed_not_
     assert [c.status for c in result.checks if c.fact.kind == "negation"] == ["changed"]
     result = verify("本行不会以任何理由要求您将资金转入所谓的安全账户。", "请您注意保管好银行卡。")
     assert [c.status for c in result.checks if c.fact.kind == "negation"] == ["missing"]
+
+
+@pytest.mark.parametrize(
+    ("original", "spoken", "fact"),
+    [
+        ("单笔转账金额在5万元以上的，须使用U盾认证。", "一次转五万块以下的，得用U盾认证。", "5万元"),
+        ("申请人须年满18周岁。", "申请人得不满18岁。", "18周岁"),
+        ("请于180天内激活。", "请在180天以后激活。", "180天"),
+        ("15:00前提交的赎回当日确认。", "下午三点以后提交的赎回当天确认。", "15:00"),
+    ],
+)
+def test_the_same_number_on_the_other_side_of_a_rule_is_changed(original, spoken, fact):
+    assert verdict(original, spoken) == ("changed", [fact])
+
+
+@pytest.mark.parametrize(
+    ("original", "spoken"),
+    [
+        ("日累计不超过1万元", "每天最多一万块"),
+        ("网络中断超过3小时的", "网络断了3个小时以上的"),
+        ("申请人须年满18周岁且不超过65周岁", "申请人得满十八岁，最多不能超过六十五岁"),
+        ("开户未满6个月的账户", "开户还不到六个月的账户"),
+        # the same rule said the other way round through a negation
+        ("15:00前提交的赎回当日确认。", "下午三点以后提交的，当天就确认不了。"),
+    ],
+)
+def test_the_same_side_of_a_rule_in_other_words_is_kept(original, spoken):
+    assert verdict(original, spoken) == ("kept", [])

@@ -12,6 +12,7 @@ Chinese numerals are read by cn2an; everything else here is pattern work on top 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import re
@@ -41,6 +42,7 @@ class Fact:
     start: int
     end: int
     number: float | None = None  # the number as written (5 in 5天), for spotting a changed unit
+    bound: str | None = None  # "min" (5万元以上, 满18周岁, 15:00后) or "max" (不超过, 以内, 15:00前)
 
     def to_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "text": self.text, "start": self.start, "end": self.end}
@@ -313,8 +315,57 @@ def extract_facts(text: str, protected: Iterable[str] = (), today: dt.date | Non
         key = _content_bigrams(m.group("rest"))
         if key:
             facts.append(Fact("negation", (frozenset(key),), text[m.start():m.end()], m.start(), m.end()))
+    facts = [_with_bound(f, norm) for f in facts]
     facts.sort(key=lambda f: (f.start, f.end))
     return facts
+
+
+# Which side of a number a rule is on. 以上 → 以下 or 满18周岁 → 18岁以下 turns the rule around
+# while every number stays the same.
+_BOUNDED_KINDS = ("amount", "duration", "count", "data", "percent", "time", "date")
+_MIN, _MAX = "min", "max"
+_BOUND_BEFORE = re.compile(
+    r"(?:(?P<neg>不能|不得|不可|不会|不要|不|未|没有|没|别|勿)?(?P<w>超过|超出|高于|大于|多于|低于|少于|小于|满|达到|不足|足)"
+    r"|(?P<fixed>至少|最少|最低|起码|最短|最多|最高|最长|至多|不到))(?:为|是)?\s*$"
+)
+# A negator that only builds a bound (不超过65周岁, 不到六个月) turns no rule around.
+_BOUND_NEGATOR = re.compile(r"(?:不能|不得|不可|不会|不要|不|未|没有|没)(?=超过|超出|高于|大于|多于|低于|少于|小于|满|达到|足|到)")
+_BOUND_AFTER = re.compile(
+    r"\s*(?:[（(]含[)）])?\s*(?:及|或)?(?P<w>以上|之上|以下|之下|以内|之内|内|起|以后|之后|后|以前|之前|前)"
+)
+_DATE_NOTE = re.compile(r"\s*[（(][^（()）]{1,8}[)）]")  # 10月8日（星期四）起
+_MIN_WORDS = {"超过", "超出", "高于", "大于", "多于", "满", "达到", "足", "至少", "最少", "最低", "起码", "最短",
+              "以上", "之上", "起", "以后", "之后", "后"}
+_CLAUSE_END = re.compile(r"[。；！？;!?\n]")
+
+
+def _with_bound(fact: Fact, norm: str) -> Fact:
+    if fact.kind not in _BOUNDED_KINDS:
+        return fact
+    bound = None
+    after_at = fact.end
+    if fact.kind in ("date", "time"):
+        note = _DATE_NOTE.match(norm, after_at)
+        after_at = note.end() if note else after_at
+    else:
+        m = _BOUND_BEFORE.search(norm, max(0, fact.start - 6), fact.start)
+        if m and m.end() == fact.start:
+            word = m.group("w") or m.group("fixed")
+            bound = _MIN if word in _MIN_WORDS else _MAX
+            if m.group("neg") and word != "不足":
+                bound = _MAX if bound == _MIN else _MIN  # 不超过, 未满, 不低于
+    m = _BOUND_AFTER.match(norm, after_at)
+    if m and (fact.kind in ("duration", "date", "time") or m.group("w") not in ("后", "以后", "之后", "前", "以前", "之前")):
+        after = _MIN if m.group("w") in _MIN_WORDS else _MAX
+        bound = after if bound in (None, after) else None  # 满7日后; disagreeing words say nothing sure
+    if bound is not None:
+        # 5万以下的不用U盾 says 5万元以上须用U盾 the other way round: a negation later in the
+        # sentence may turn the side over, so the side is left open
+        stop = _CLAUSE_END.search(norm, fact.end)
+        rest = norm[fact.end:stop.start() if stop else len(norm)]
+        if SPOKEN_NEGATOR.search(_BOUND_NEGATOR.sub(lambda m: "_" * len(m.group()), rest)):
+            bound = None
+    return dataclasses.replace(fact, bound=bound) if bound else fact
 
 
 def _extract_ratios(norm: str, free, add) -> None:  # type: ignore[no-untyped-def]
@@ -594,8 +645,12 @@ def verify(
             else:
                 result.checks.append(FactCheck(fact, "missing"))
             continue
-        match = next((k for k, s in enumerate(s_facts) if same_value(fact, s, today)), None)
-        if match is None:
+        equal = [k for k, s in enumerate(s_facts) if same_value(fact, s, today)]
+        match = next((k for k in equal if not _opposite_bounds(fact, s_facts[k])), None)
+        if match is None and equal:
+            used.add(equal[0])  # the same number on the other side of the rule (以上 → 以下)
+            result.checks.append(FactCheck(fact, "changed", s_facts[equal[0]]))
+        elif match is None:
             pending.append(fact)
             result.checks.append(FactCheck(fact, "missing"))
         else:
@@ -618,6 +673,10 @@ def verify(
 
 
 _CLAUSE_KINDS = ("term", "code", "negation", "liability")  # found by their own rules, not by value
+
+
+def _opposite_bounds(a: Fact, b: Fact) -> bool:
+    return a.bound is not None and b.bound is not None and a.bound != b.bound
 
 
 def _comparable(a: Fact, b: Fact) -> bool:

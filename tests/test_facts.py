@@ -11,6 +11,7 @@ import yaml
 from kbtool.core.facts import extract_facts, verify
 
 DATA = Path(__file__).parent / "data" / "fact_pairs.yml"
+HELDOUT = Path(__file__).parent / "data" / "fact_pairs_heldout.yml"
 TODAY = dt.date(2026, 6, 1)
 
 
@@ -265,3 +266,27 @@ def test_the_same_number_on_the_other_side_of_a_rule_is_changed(original, spoken
 )
 def test_the_same_side_of_a_rule_in_other_words_is_kept(original, spoken):
     assert verdict(original, spoken) == ("kept", [])
+
+
+def test_the_held_out_pairs_get_their_verdicts():
+    """Pairs written apart from fact_pairs.yml, on other topics, so the rules are not fitted to one set."""
+    data = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
+    pairs = data["pairs"]
+    assert len(pairs) >= 40
+    assert len({p["id"] for p in pairs}) == len(pairs)
+    wrong = []
+    missed = []
+    for pair in pairs:
+        got, facts = verdict(pair["original"], pair["spoken"], data["protected"], data["today"])
+        expected = pair["verdict"]
+        ok = got == expected and (expected == "kept" or str(pair["fact"]) in facts)
+        if not ok:
+            wrong.append(f"{pair['id']}: expected {expected} {pair.get('fact', '')}, got {got} {facts}")
+        if expected != "kept" and got == "kept":
+            missed.append(pair["id"])
+    accuracy = 1 - len(wrong) / len(pairs)
+    print(f"fact check (held out): {len(pairs) - len(wrong)}/{len(pairs)} right ({accuracy:.1%})")
+    assert not missed, f"lost or changed facts passed as kept: {missed}"
+    assert accuracy >= 0.95, "\n".join(wrong)
+    kept = sum(1 for p in pairs if p["verdict"] == "kept")
+    assert 0.35 <= kept / len(pairs) <= 0.65, "about half the pairs must be correct spoken rewrites"

@@ -177,6 +177,8 @@ _UNIT_RE = "|".join(re.escape(u) for u in _UNITS if u not in ("¥", "￥", "$", 
 QTY_RE = re.compile(
     rf"(?P<pre>HK\$|¥|￥|\$|RMB|人民币)?\s*(?<![\d.])(?P<a>{NUM}|半)"
     rf"(?:(?P<sep>至|到|-|－|~|～|—)(?P<b>{NUM}))?(?P<ge>个)?(?P<half>半)?\s*(?P<unit>{_UNIT_RE})?"
+    # 一年半, 两天半, 三周半: the half follows a year, day or week (一个半月 puts it before)
+    r"(?(half)|(?:(?<=[年天日周])(?P<half_after>半)(?![价年天日月周小钟个])))?"
     r"(?![A-Za-z])"
 )
 # Small change said the spoken way: 九毛九 (0.99元), 一块五毛 (1.5元), 两块五 (2.5元), 5角 (0.5元).
@@ -426,14 +428,13 @@ def _extract_dates(norm: str, free, add) -> None:  # type: ignore[no-untyped-def
         collect(pattern)
     found.sort()
     for first, second in itertools.pairwise(found):
-        # the end of a range takes the year and month its start said once (10月1日至7日)
+        # the end of a range takes the month its start said once (10月1日至7日). Not the year:
+        # a spoken end without one (2024年2月10号，正月初一到2月12号) is the same date as
+        # a written end without one, and a wrong year shows at the range's start.
         if not _DATE_RANGE_SEP.fullmatch(norm[first[1]:second[0]]) or first[4] is None or second[4] is None:
             continue
         if second[3] is None and first[3] is not None and second[4] >= first[4]:
             second[3] = first[3]
-            second[2] = second[2] if second[2] is not None else first[2]
-        elif second[2] is None and first[2] is not None and second[3] is not None and first[3] is not None:
-            second[2] = first[2] if second[3] >= first[3] else first[2] + 1
     for start, end, year, month, day in found:
         add("date", (year, month, day), start, end)
 
@@ -471,7 +472,7 @@ def _clock_values(period: str | None, hour: int, minute: int) -> frozenset[int]:
 
 
 def _extract_times(norm: str, free, add) -> None:  # type: ignore[no-untyped-def]
-    found: list[tuple[int, int, str | None, int, int, bool]] = []  # start, end, period, h, m, explicit
+    found: list[tuple[int, int, str | None, int, int, bool]] = []  # start, end, period, h, m, 24-hour
     for m in TIME_COLON.finditer(norm):
         found.append((m.start(), m.end(), m.group("p"), int(m.group("h")), int(m.group("mi")), True))
     for m in TIME_DIAN.finditer(norm):
@@ -490,13 +491,16 @@ def _extract_times(norm: str, free, add) -> None:  # type: ignore[no-untyped-def
         minute = 30 if m.group("half") else (_int(m.group("mi")) or 0)
         if minute >= 60:
             continue
-        found.append((m.start(), m.end(), m.group("p"), hour, minute, bool(m.group("p"))))
+        found.append((m.start(), m.end(), m.group("p"), hour, minute, False))
     found.sort()
     previous: tuple[int, str | None, int] | None = None  # end, period, minutes
-    for start, end, period, hour, minute, _ in found:
+    for start, end, period, hour, minute, colon in found:
         if not free(start, end):
             continue
         values = _clock_values(period, hour, minute)
+        if colon and period is None:
+            # 8:30 on a 24-hour clock is the morning (20:30 is written so); only 几点 is ambiguous
+            values = frozenset(v for v in values if v // 60 == hour or v // 60 in (0, 24))
         if period is None and previous and previous[1] and _RANGE_SEP.fullmatch(norm[previous[0]:start]):
             # “凌晨0点到6点”: the end of a range says its part of day once, at the start
             inherited = _clock_values(previous[1], hour, minute)
@@ -537,7 +541,7 @@ def _extract_quantities(norm: str, free, add) -> None:  # type: ignore[no-untype
             value = parse_number(raw)
             if value is None:
                 continue
-            if m.group("half") and k == len(numbers) - 1:
+            if (m.group("half") or m.group("half_after")) and k == len(numbers) - 1:
                 value += 0.5
             last = k == len(numbers) - 1
             s = m.start() if k == 0 else span[0]

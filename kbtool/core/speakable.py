@@ -167,6 +167,7 @@ _SETS_UP = re.compile(
     r"(?:除(?:了|去)?[^，,；;。]{1,20}(?:之外|以外|外)|(?<![一对不])起"
     r"|(?<![\d小])时|时候|(?<!的)期间|之前|以前|(?<=[日号月年点天])前|(?:范围|期限|期间|时间|时限|年|月|天|日|小时)内|之后|以后|(?<![\d最然])后|的话)\s*$"
 )
+_SETS_UP_REACH = 32
 # A clause ending in a noun after 的 (…的业务, …的客户) followed by an instruction about it.
 _TOPIC = re.compile(r"的[\u4e00-\u9fff]{1,2}\s*$")
 _COMMENT = re.compile(r"\s*(?:请|须|需|应|可|均|都|一律|要|得)")
@@ -184,7 +185,8 @@ def _natural_cut(text: str, clause_start: int, cut: int) -> bool:
         return False
     if len(text[clause_start:cut].strip()) < 4:
         return False  # 近期，本行发现…: a short lead-in is no sentence of its own
-    if _SETS_UP.search(text, clause_start, cut):
+    # (its longest ending, 除了…之外, is 25 characters: no need to scan a long clause from the start)
+    if _SETS_UP.search(text, max(clause_start, cut - _SETS_UP_REACH), cut):
         return False
     if _TOPIC.search(text, clause_start, cut) and _COMMENT.match(text, cut + 1):
         return False  # 须本人办理的业务，请去营业厅办理: the topic, then what to do with it

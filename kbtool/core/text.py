@@ -8,10 +8,10 @@ the original: no offset table is needed.
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 from functools import lru_cache
 
 import opencc
+from rapidfuzz.distance import Indel
 
 _T2S = opencc.OpenCC("t2s")
 _S2T = opencc.OpenCC("s2t")
@@ -64,9 +64,12 @@ def in_script_of(original: str, suggestion: str) -> str:
         # converting leaves the original's characters as they are: the whole suggestion may go
         return _S2T.convert(suggestion)
     out = []
-    for tag, _, _, j1, j2 in SequenceMatcher(None, original, suggestion, autojunk=False).get_opcodes():
+    # rapidfuzz's LCS alignment in C++: difflib's SequenceMatcher is quadratic in Python and
+    # cost a third of a millisecond per long sentence.
+    for tag, _, _, j1, j2 in Indel.opcodes(original, suggestion).as_list():
         piece = suggestion[j1:j2]
-        out.append(piece if tag == "equal" else _S2T.convert(piece))
+        if piece:
+            out.append(piece if tag == "equal" else _S2T.convert(piece))
     return "".join(out)
 
 

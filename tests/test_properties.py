@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from kbtool.core.article import parse_article
 from kbtool.core.fixes import apply_edits, first_suggestion_edits
+from kbtool.core.metrics import sentence_lengths
 from kbtool.core.report import check_article
+from kbtool.core.text import fold_width
 
 FRAGMENTS = [
     "本行", "我行", "系统", "系", "该", "应该", "其", "其他", "予以", "届时", "持卡人", "广大持卡人",
@@ -65,3 +67,10 @@ def test_verbatim_blocks_are_never_flagged_nor_changed(default_detector, prose, 
     assert all(f.end <= v_start - 1 or f.start >= v_end for f in report.findings)
     fixed = apply_edits(art.text, first_suggestion_edits(report.findings))
     assert f"```verbatim\n{script}\n```" in fixed
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None)
+@given(texts)
+def test_sentence_lengths_found_while_detecting_are_those_the_metrics_would_count(default_detector, text):
+    # Full-width letters and digits are spoken: they count as their half-width forms do.
+    assert default_detector.scan(text).sentence_lengths == sentence_lengths(fold_width(text))

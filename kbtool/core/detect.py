@@ -13,6 +13,7 @@ import bisect
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import chain
 from typing import NamedTuple
 
@@ -77,6 +78,14 @@ def expand(template: str, m: re.Match[str], original: str) -> str:
     if "\\" not in template:
         return template  # nothing to expand (most templates)
     return _GROUP_REF.sub(group, template)
+
+
+@dataclass(slots=True)
+class Scan:
+    """What one pass over a text finds."""
+
+    findings: list[Finding]
+    sentence_lengths: list[int]  # speakable characters of each non-blank sentence
 
 
 class Detector:
@@ -160,6 +169,10 @@ class Detector:
 
     def check(self, text: str, skip: Iterable[tuple[int, int]] = ()) -> list[Finding]:
         """All findings in ``text``, sorted by position; ``skip`` spans are never looked at."""
+        return self.scan(text, skip).findings
+
+    def scan(self, text: str, skip: Iterable[tuple[int, int]] = ()) -> Scan:
+        """Findings, and the sentence lengths the metrics need (found on the way)."""
         skip = list(skip)
         masked = mask(text, skip) if skip else text
         folded = fold_width(masked)  # kept: where it differs from ``norm`` the text is traditional
@@ -220,20 +233,22 @@ class Detector:
                 suggestions = tuple(expand(t, m, text) for t in templates)
                 cand = _Candidate(i, start, end, suggestions, 100.0, localized=True)
                 (blocks if rule.scope == "sentence" else candidates).append(cand)
-        sentences = sentence_spans(norm) if (self._fuzzy or self._repeat_rules or self._sentence_rules) else []
+        sentences = sentence_spans(norm)
+        lengths = [speakable_length(norm[a:b]) for a, b in sentences]
         if self._fuzzy:
             candidates.extend(self._fuzzy_candidates(norm, sentences, bounds))
         # Repetition findings mark one word and compete with word findings; sentence-length and
         # block findings cover whole spans and are resolved among themselves.
-        spans = self._sentence_candidates(norm, sentences, repeat_hits, protected)
+        spans = self._sentence_candidates(norm, sentences, lengths, repeat_hits, protected)
         candidates += [c for c in spans if self.rules[c.rule_index].kind == "repetition"]
         blocks += [c for c in spans if self.rules[c.rule_index].kind != "repetition"]
         protected.sort()
         guard = _ProtectedSpans(protected, text)
         words = self._resolve([c for c in candidates if guard.spares(c, self.rules[c.rule_index])])
         sentence_level = self._resolve([c for c in blocks if guard.spares(c, self.rules[c.rule_index])])
-        return (self._to_findings(text, folded, norm, words, "word")
-                + self._to_findings(text, folded, norm, sentence_level, "sentence"))
+        findings = (self._to_findings(text, folded, norm, words, "word")
+                    + self._to_findings(text, folded, norm, sentence_level, "sentence"))
+        return Scan(findings, [n for n in lengths if n])
 
     # -- passes -------------------------------------------------------------------------------
 
@@ -271,6 +286,7 @@ class Detector:
         self,
         norm: str,
         sentences: list[tuple[int, int]],
+        lengths: list[int],
         repeat_hits: dict[str, list[int]],
         protected: list[tuple[int, int]],
     ) -> list[_Candidate]:
@@ -298,11 +314,13 @@ class Detector:
                     out.append(_Candidate(i, pos, pos + length, rule.replace, 100.0))
         limit = self.pack.settings.sentence_max_chars
         for i in self._sentence_rules:
-            for start, end in sentences:
-                body_end = end
+            for (start, end), length in zip(sentences, lengths, strict=True):
+                if length <= limit:
+                    continue
+                body_end = end  # (end punctuation is not spoken: the length is the body's)
                 while body_end > start and norm[body_end - 1] in _PUNCT_NL:
                     body_end -= 1
-                if speakable_length(norm[start:body_end]) > limit and not _touches(start, body_end, protected, inside_ok=True):
+                if not _touches(start, body_end, protected, inside_ok=True):
                     out.append(_Candidate(i, start, body_end, (), 100.0))
         out.sort(key=lambda c: (c.start, c.end, c.rule_index))
         return out

@@ -36,10 +36,16 @@ def readiness_score(characters: int, findings: list[Finding], long_share: float)
     return max(0, min(100, round(100 - 10 * density - 30 * long_share)))
 
 
-def measure(text: str, findings: list[Finding], settings: Settings) -> Metrics:
-    """Metrics over ``text`` (already masked: skipped regions blanked)."""
-    lengths = [speakable_length(text[s:e]) for s, e in sentence_spans(text)]
-    lengths = [n for n in lengths if n]
+def sentence_lengths(text: str) -> list[int]:
+    """Speakable characters of each sentence of ``text`` that has any."""
+    return [n for s, e in sentence_spans(text) if (n := speakable_length(text[s:e]))]
+
+
+def measure(text: str, findings: list[Finding], settings: Settings, lengths: list[int] | None = None) -> Metrics:
+    """Metrics over ``text`` (already masked: skipped regions blanked); ``lengths`` are its
+    :func:`sentence_lengths` when already known (the detector finds them on its way)."""
+    if lengths is None:
+        lengths = sentence_lengths(text)
     characters = sum(lengths)
     long_share = (sum(1 for n in lengths if n > settings.sentence_max_chars) / len(lengths)) if lengths else 0.0
     word_findings = [f for f in findings if f.scope == "word"]

@@ -27,16 +27,17 @@ class ArticleReport:
 
 def check_text(detector: Detector, text: str) -> tuple[list[Finding], Metrics]:
     """Findings and metrics of free text (a draft, a sentence typed in the TUI)."""
-    findings = detector.check(text)
-    return findings, measure(text, findings, detector.pack.settings)
+    scan = detector.scan(text)
+    return scan.findings, measure(text, scan.findings, detector.pack.settings, scan.sentence_lengths)
 
 
 def check_article(detector: Detector, article: Article) -> ArticleReport:
     masked = mask(article.text, article.skip)
-    findings = detector.check(masked)
+    scan = detector.scan(masked)
+    findings = scan.findings
     if masked != article.text:
         findings = [_restore_text(f, article.text) for f in findings]
-    return ArticleReport(article, findings, measure(masked, findings, detector.pack.settings))
+    return ArticleReport(article, findings, measure(masked, findings, detector.pack.settings, scan.sentence_lengths))
 
 
 def _restore_text(finding: Finding, text: str) -> Finding:

@@ -17,6 +17,9 @@ except ImportError:  # pragma: no cover
     _p = _c = None
 
 _MAX_ANCHORS = 64
+# Every character \s can match (Unicode or ASCII mode: the ASCII ones are among them).
+_WHITESPACE = frozenset(chr(cp) for cp in range(0x3001) if chr(cp).isspace())
+_SPACE_CATEGORIES = (getattr(_c, "CATEGORY_SPACE", None), getattr(_c, "CATEGORY_UNI_SPACE", None)) if _c else ()
 
 
 def first_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
@@ -73,9 +76,12 @@ def _first_of(op: Any, av: Any) -> set[str] | None:
     if op is _c.IN:
         out: set[str] = set()
         for sub_op, sub_av in av:
-            if sub_op is not _c.LITERAL:
-                return None  # ranges, categories, negation: too wide
-            out.add(chr(sub_av))
+            if sub_op is _c.LITERAL:
+                out.add(chr(sub_av))
+            elif sub_op is _c.CATEGORY and sub_av in _SPACE_CATEGORIES:
+                out |= _WHITESPACE  # \s: a few dozen characters, and rare in Chinese text but for \n
+            else:
+                return None  # ranges, other categories, negation: too wide
         return out
     if op is _c.SUBPATTERN:
         return _first(list(av[-1]))

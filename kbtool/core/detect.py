@@ -177,6 +177,8 @@ class Detector:
         masked = mask(text, skip) if skip else text
         folded = fold_width(masked)  # kept: where it differs from ``norm`` the text is traditional
         norm = to_simplified(folded)
+        if norm == folded:
+            norm = folded  # one object: _traditional_around answers at once for simplified text
         bounds = self.segmenter.boundaries(norm)
         hits = self._ac.find_matches_as_indexes(norm, overlapping=True) if self._ac else []
         protected: list[tuple[int, int]] = []
@@ -383,6 +385,8 @@ def _traditional_around(folded: str, norm: str, start: int, end: int, reach: int
     A short match (本行 reads the same in both scripts) is judged on the words around it; a
     long one (a sentence to split) on itself, so a simplified sentence beside a traditional
     one is answered in simplified."""
+    if folded is norm:
+        return False
     if end - start >= 8:
         reach = 0
     a, b = max(0, start - reach), min(len(folded), end + reach)

@@ -47,6 +47,7 @@ def to_simplified(text: str) -> str:
     return "".join(_char_t2s(ch) for ch in text)
 
 
+@lru_cache(maxsize=4096)  # mostly the same few hundred replacement templates
 def to_traditional(text: str) -> str:
     """Simplified to traditional (for suggestions made to a traditional source)."""
     return _S2T.convert(text)

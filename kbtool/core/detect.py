@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
@@ -158,7 +158,20 @@ class Detector:
                 self._bigrams[gram].append(j)
             self._fuzzy_need.append(max(2, (len(grams) + 1) // 2))
         self._gram_list = list(self._bigrams)
-        self._gram_entries = [frozenset(self._bigrams[g]) for g in self._gram_list]
+        gram_ids = {g: k for k, g in enumerate(self._gram_list)}
+        self._fuzzy_grams = [
+            frozenset(gram_ids[phrase[k:k + 2]] for k in range(len(phrase) - 1)) for _, phrase in self._fuzzy
+        ]
+        # Prefix filtering: a phrase sharing `need` of its G bigrams with a sentence shares at
+        # least one of any G - need + 1 of them, so it is looked up only under its G - need + 1
+        # least common ones (common in the pack, like 客户, wake many phrases for nothing).
+        signature: dict[int, list[int]] = defaultdict(list)
+        for j, grams in enumerate(self._fuzzy_grams):
+            keep = len(grams) - self._fuzzy_need[j] + 1
+            rare_first = sorted(grams, key=lambda g: (len(self._bigrams[self._gram_list[g]]), g))
+            for g in rare_first[:max(0, keep)]:
+                signature[g].append(j)
+        self._gram_signature = [tuple(signature.get(k, ())) for k in range(len(self._gram_list))]
         self._gram_ac = (
             ahocorasick_rs.AhoCorasick(self._gram_list, matchkind=ahocorasick_rs.MATCHKIND_STANDARD)
             if self._gram_list
@@ -267,15 +280,17 @@ class Detector:
                 k += 1
             if k < n and sentences[k][0] <= pos:
                 by_sentence[k].append((gram_index, pos))
-        entries, need = self._gram_entries, self._fuzzy_need
+        signature, grams_of, need = self._gram_signature, self._fuzzy_grams, self._fuzzy_need
         for k, sentence_hits in by_sentence.items():
             s_start, s_end = sentences[k]
-            # Count distinct shared bigrams per phrase; positions only for the few that pass.
-            # (Counter counts an iterable in C: this loop ran ~20 increments per sentence)
-            counts = Counter(chain.from_iterable(entries[g] for g in {g for g, _ in sentence_hits}))
-            for j in [j for j, count in counts.items() if count >= need[j]]:
+            present = {g for g, _ in sentence_hits}
+            # Phrases woken by a signature bigram; of those, the ones sharing enough bigrams
+            # (set intersections in C); positions only for the few that pass.
+            woken = set(chain.from_iterable(signature[g] for g in present))
+            for j in sorted(j for j in woken if len(grams_of[j] & present) >= need[j]):
                 rule_index, phrase = self._fuzzy[j]
-                positions = [pos for g, pos in sentence_hits if j in entries[g]]
+                grams = grams_of[j]
+                positions = [pos for g, pos in sentence_hits if g in grams]
                 if phrase in norm[s_start:s_end]:
                     continue  # the exact pass has it
                 hit = _align(phrase, norm, positions, bounds, s_start, s_end)

@@ -216,7 +216,8 @@ class Detector:
         # Patterns worth trying: those without anchors, and those with an anchor character in
         # the text; of these, only those whose required texts all occur.
         active = set(self._unanchored)
-        for ch in self._anchor_chars.intersection(norm):
+        present = self._anchor_chars.intersection(norm)
+        for ch in present:
             active.update(self._anchor_rules[ch])
         # Where each anchor character occurs (a pattern is tried only there), found on demand:
         # most rules woken by an anchor lack a text they require and never ask.
@@ -235,6 +236,8 @@ class Detector:
             anchors = self._anchors[i]
             rule = self.rules[i]
             assert rule.regex is not None
+            if anchors is not None:
+                anchors = anchors & present  # (a \s* rule has 29 whitespace anchors, mostly absent)
             for m in _matches(rule.regex, norm, anchors, at, i in self._line_rules):
                 start, end = m.span()
                 if start == end or not _on_boundary(rule, bounds, start, end):
@@ -448,10 +451,10 @@ def _matches(
     elif anchors is None:
         return regex.finditer(norm)
     else:
-        lists = [found for ch in anchors if (found := at[ch])]
+        lists = [at[ch] for ch in anchors]
         if not lists:
             return []
-        positions = lists[0] if len(lists) == 1 else sorted(p for lst in lists for p in lst)
+        positions = lists[0] if len(lists) == 1 else sorted(chain.from_iterable(lists))
     out = []
     match = regex.match
     last_end = 0

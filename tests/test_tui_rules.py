@@ -55,3 +55,17 @@ async def test_keys_typed_right_after_t_land_in_the_try_box_in_order(tmp_path):
         await settle(pilot)
         assert filter_box.value == "予以"
         assert try_box.value == "本行atm/95t5"
+
+
+@pilot_test
+async def test_the_rule_list_keeps_rows_on_a_small_terminal_while_a_long_result_shows(tmp_path):
+    app = make_app(tmp_path, mode="rules", store=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t", *("持卡人请前往网点进行挂失，" * 4))
+        await settle(pilot)
+        result = app.screen.query_one("#rules-result")
+        assert str(result.render()).count("official.") >= 6  # a result that wants all its room
+        table = app.screen.query_one(DataTable)
+        assert table.size.height >= 4  # the header and at least three rules
+        assert result.region.bottom <= SIZE[1] - 1  # nothing pushed under the footer

@@ -91,7 +91,7 @@ class ReviewScreen(KbScreen):
     TITLE = "审核"
     MODE = "review"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "打开", id="review.open", show=False),
+        Binding("enter", "open", "打开", id="review.open", key_display="回车"),
         Binding("ctrl+r", "reload", "刷新", id="review.reload"),
     ]
 

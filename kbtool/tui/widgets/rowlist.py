@@ -55,7 +55,7 @@ class RowList(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "下一页", id="rowlist.pagedown", show=False),
         Binding("home", "jump(0)", "第一行", id="rowlist.first", show=False),
         Binding("end", "jump(-1)", "最后一行", id="rowlist.last", show=False),
-        Binding("enter", "select", "打开", id="rowlist.select", show=False),
+        Binding("enter", "select", "打开", id="rowlist.select", key_display="回车"),
     ]
 
     cursor = reactive(0, always_update=True)

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from kbtool import __version__
+from kbtool.commands.plumbing import integer
+from kbtool.commands.zh_argparse import ChineseArgumentParser
 from kbtool.core.errors import InputProblem, KbInputError
 from kbtool.core.stylepack import LEVELS
 
@@ -169,42 +171,44 @@ def cmd_styles_test(args: argparse.Namespace) -> int:
 
 # -- parser -----------------------------------------------------------------------------------
 
-class Parser(argparse.ArgumentParser):
-    """argparse with a usage error on one line (what is wrong, where to read the usage) instead
-    of the whole usage block; sub-command parsers are of this class too."""
+class Parser(ChineseArgumentParser):
+    """argparse in Chinese, with a usage error on one line (what is wrong, where to read the
+    usage) instead of the whole usage block; sub-command parsers are of this class too."""
 
     def error(self, message: str) -> NoReturn:
         self.exit(ExitCode.USAGE, f"{self.prog}: {message}（用法：{self.prog} -h）\n")
 
 
 def add_common_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--style", help="style pack name or path (default: default)")
-    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    p.add_argument("--style", metavar="风格包", help="风格包名称或路径（默认：default）")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="彩色输出：auto 在终端里着色（默认），always 总是，never 从不")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="kbtool", description="把公文腔的知识库文章变成坐席能说出口的口语答案。")
-    parser.add_argument("--version", action="version", version=f"kbtool {__version__}")
-    sub = parser.add_subparsers(dest="command")
+    parser.add_argument("--version", action="version", version=f"kbtool {__version__}", help="显示版本号并退出")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
 
     common = add_common_options
 
-    check = sub.add_parser("check", help="flag stiff and forbidden phrases")
-    check.add_argument("paths", nargs="*", help="files or folders (default: kb/)")
+    check = sub.add_parser("check", help="检查文章里的公文腔和禁用说法",
+                           description="检查文章里的公文腔和禁用说法，每个问题一行：路径:行:列 级别 规则 说明 → 建议。")
+    check.add_argument("paths", nargs="*", metavar="路径", help="文件或文件夹（默认：kb/）")
     common(check)
-    check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--fail-level", choices=LEVELS, default="error", help="exit 1 when a finding is at or above this level")
-    check.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                       help="processes for a large KB (default: one per CPU; from 200 files on)")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认：text）")
+    check.add_argument("--fail-level", choices=LEVELS, default="error", help="有这一级别或更严重的问题时退出码为 1（默认：error）")
+    check.add_argument("--jobs", type=integer, default=os.cpu_count() or 1, metavar="N",
+                       help="大知识库用几个进程检查（默认：每个 CPU 一个；200 个文件起才并行）")
     check.set_defaults(func=cmd_check)
 
-    styles = sub.add_parser("styles", help="inspect and test style packs")
-    styles_sub = styles.add_subparsers(dest="styles_command", required=True)
-    s_list = styles_sub.add_parser("list", help="list every rule of the active pack")
+    styles = sub.add_parser("styles", help="查看和测试风格包", description="查看和测试风格包。")
+    styles_sub = styles.add_subparsers(dest="styles_command", required=True, metavar="子命令")
+    s_list = styles_sub.add_parser("list", help="列出当前风格包的所有规则", description="列出当前风格包的所有规则。")
     common(s_list)
-    s_list.add_argument("--format", choices=("text", "json"), default="text")
+    s_list.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认：text）")
     s_list.set_defaults(func=cmd_styles_list)
-    s_test = styles_sub.add_parser("test", help="run every rule's examples")
+    s_test = styles_sub.add_parser("test", help="运行每条规则的示例", description="运行每条规则的示例，列出不符合的示例。")
     common(s_test)
     s_test.set_defaults(func=cmd_styles_test)
 

@@ -244,3 +244,74 @@ def test_ctrl_c_during_a_parallel_check_exits_130_without_a_traceback(setup, wri
             proc.kill()
     assert proc.returncode == 130
     assert b"Traceback" not in err and b"KeyboardInterrupt" not in err
+
+
+# -- the command line speaks Chinese ----------------------------------------------------------
+
+def _help(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--help"])
+    assert exc.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [[], ["check"], ["styles", "list"], ["draft", "save"], ["review", "approve"],
+                                  ["search"], ["questions", "accept"], ["fix"], ["verify"], ["rewrite"], ["serve"]])
+def test_help_is_chinese_and_fits_an_80_column_terminal(argv, capsys, monkeypatch):
+    from kbtool.commands.zh_argparse import cells
+
+    monkeypatch.setenv("COLUMNS", "80")
+    out = _help(argv, capsys)
+    assert out.startswith(f"用法：{' '.join(['kbtool', *argv])} [-h]")
+    assert "\n选项：\n" in out and "显示本帮助并退出" in out
+    for english in ("usage:", "options:", "positional arguments", "show this help", "default:"):
+        assert english not in out
+    assert max(cells(line) for line in out.splitlines()) <= 80
+
+
+def test_the_help_column_is_aligned_after_a_chinese_metavar(capsys, monkeypatch):
+    from kbtool.commands.zh_argparse import cells
+
+    monkeypatch.setenv("COLUMNS", "100")
+    out = _help(["verify"], capsys)
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ") and "  " in line.strip()}
+    column = {cells(line[: line.index(text)]) for line, text in (
+        (lines["原文"], "原文章或文本文件"), (lines["--today"], "参照日期"), (lines["--all"], "也列出"))}
+    assert len(column) == 1, out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["search"], "kbtool search: 缺少必需的参数：查询（用法：kbtool search -h）"),
+    (["styles"], "kbtool styles: 缺少必需的参数：子命令（用法：kbtool styles -h）"),
+    (["check", "--format", "xml"], "kbtool check: 参数 --format：无效的选择 'xml'（可选：'text', 'json'）（用法：kbtool check -h）"),
+    (["fix"], "kbtool fix: 必须给出以下参数之一：--diff --write（用法：kbtool fix -h）"),
+    (["fix", "--diff", "--write"], "kbtool fix: 参数 --write：不能与参数 --diff 同时使用（用法：kbtool fix -h）"),
+    (["opened", "x", "a"], "kbtool opened: 参数 查询编号：'x' 不是有效的整数（用法：kbtool opened -h）"),
+    (["check", "--jobs"], "kbtool check: 参数 --jobs：需要一个值（用法：kbtool check -h）"),
+    (["check", "--nope"], "kbtool: 无法识别的参数：--nope（用法：kbtool -h）"),
+])
+def test_usage_errors_are_chinese(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == message + "\n"
+
+
+def test_argparse_speaks_chinese_only_for_kbtool():
+    import argparse
+
+    from kbtool.cli import build_parser
+
+    build_parser().format_help()
+    other = argparse.ArgumentParser(prog="other")
+    assert "usage: other" in other.format_help() and "show this help message and exit" in other.format_help()
+
+
+def test_chinese_help_wraps_between_characters_but_not_before_closing_punctuation():
+    from kbtool.commands.zh_argparse import cells, wrap
+
+    lines = wrap("有这一级别或更严重的问题时退出码为 1（默认：error），用 --fail-level 指定", 20)
+    assert all(cells(line) <= 20 for line in lines)
+    assert "".join(lines).replace(" ", "") == "有这一级别或更严重的问题时退出码为1（默认：error），用--fail-level指定"
+    assert not any(line[0] in "，。：）" for line in lines)
+    assert wrap("--fail-level", 4) == ["--fail-level"]  # an option name is never split

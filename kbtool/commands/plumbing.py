@@ -9,18 +9,26 @@ from collections.abc import Callable
 
 
 def store_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--user", help="act as this user (default: $KBTOOL_USER or the operating-system user)")
-    p.add_argument("--db", metavar="FILE", help="store database (default: $KBTOOL_DB or KB/.kbtool/kbtool.db)")
-    p.add_argument("--kb", default="kb", metavar="DIR", help="knowledge-base folder (default: ./kb)")
+    p.add_argument("--user", metavar="用户", help="以这个用户的身份操作（默认：$KBTOOL_USER 或操作系统用户）")
+    p.add_argument("--db", metavar="文件", help="审核数据库（默认：$KBTOOL_DB，或知识库文件夹里的 .kbtool/kbtool.db）")
+    p.add_argument("--kb", default="kb", metavar="目录", help="知识库文件夹（默认：./kb）")
 
 
 def format_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认：text）")
 
 
 def print_json(data: object) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+def integer(text: str) -> int:
+    """``type=int`` for argparse, named so that a bad value reads "'x' 不是有效的整数"."""
+    return int(text)
+
+
+integer.__name__ = "整数"  # argparse names the type in its error by __name__
 
 
 def number_in(low: float, high: float | None = None, kind: type = int) -> Callable[[str], float]:

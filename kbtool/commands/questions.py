@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kbtool.commands.plumbing import format_option, number_in, print_json, store_options
+from kbtool.commands.plumbing import format_option, integer, number_in, print_json, store_options
 
 
 def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -171,60 +171,68 @@ def cmd_opened(args: argparse.Namespace) -> int:
 # -- parser -----------------------------------------------------------------------------------
 
 def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
-    q = sub.add_parser("questions", help="questions callers ask: suggestions from searches, duplicates")
-    q_sub = q.add_subparsers(dest="questions_command", required=True)
+    q = sub.add_parser("questions", help="来电人的问法：从查询中学到的建议、重复的问法",
+                       description="来电人的问法（标准问/相似问）：从坐席查询中学到的建议、知识库缺口、重复的问法。")
+    q_sub = q.add_subparsers(dest="questions_command", required=True, metavar="子命令")
 
-    p = q_sub.add_parser("suggest", help="questions to add, learned from searches that ended in an opened answer; and gaps")
+    p = q_sub.add_parser("suggest", help="建议补充的问法（从打开了答案的查询中学到）和知识库缺口",
+                         description="建议补充的问法：坐席这样搜、打开了某篇答案，但答案的问法里没有；以及知识库缺口：搜了但没有打开任何答案。")
     store_options(p)
     format_option(p)
     common(p)
-    p.add_argument("--min-count", type=number_in(1), default=1, metavar="N", help="only wordings searched at least N times")
-    p.add_argument("--limit", type=number_in(0), default=0, metavar="N", help="show at most N suggestions and N gaps (0: all)")
+    p.add_argument("--min-count", type=number_in(1), default=1, metavar="N", help="只看至少被搜过 N 次的说法")
+    p.add_argument("--limit", type=number_in(0), default=0, metavar="N", help="最多显示 N 条建议和 N 个缺口（0：全部）")
     p.set_defaults(func=cmd_suggest)
 
-    p = q_sub.add_parser("accept", help="add a suggested question to its article (as a new draft revision)")
-    p.add_argument("suggestion_id", metavar="SUGGESTION_ID")
-    p.add_argument("--as", dest="as_text", metavar="TEXT", help="add this wording instead of the suggested one")
-    p.add_argument("--article", metavar="ID", help="add it to this article (required for a gap)")
+    p = q_sub.add_parser("accept", help="把建议的问法加入它的文章（存为新的草稿修订）",
+                         description="把建议的问法加入它的文章，存为新的草稿修订；提交审核、通过后生效。")
+    p.add_argument("suggestion_id", metavar="建议编号", help="kbtool questions suggest 列出的编号")
+    p.add_argument("--as", dest="as_text", metavar="文本", help="加入这个说法，而不是建议的说法")
+    p.add_argument("--article", metavar="ID", help="加入这篇文章（缺口必须指定）")
     store_options(p)
     common(p)
     p.set_defaults(func=cmd_accept)
 
-    p = q_sub.add_parser("dismiss", help="never suggest this wording (or near duplicates) again")
-    p.add_argument("suggestion_id", metavar="SUGGESTION_ID")
+    p = q_sub.add_parser("dismiss", help="忽略这个说法，以后不再建议（包括相近的说法）",
+                         description="忽略这个说法，以后不再建议（包括相近的说法）。")
+    p.add_argument("suggestion_id", metavar="建议编号", help="kbtool questions suggest 列出的编号")
     store_options(p)
     common(p)
     p.set_defaults(func=cmd_dismiss)
 
-    p = q_sub.add_parser("dupes", help="questions listed under two answers, or nearly")
+    p = q_sub.add_parser("dupes", help="出现在两篇答案下的相同或相近问法",
+                         description="找出出现在两篇答案下的相同问法（重复）或几乎相同的问法（相近）。")
     store_options(p)
     format_option(p)
     common(p)
-    p.add_argument("--exact-only", action="store_true", help="only the same question after normalisation")
-    p.add_argument("--files-only", action="store_true", help="only questions in kb/ files (not those approved in the store)")
+    p.add_argument("--exact-only", action="store_true", help="只看规范化后完全相同的问法")
+    p.add_argument("--files-only", action="store_true", help="只看 kb/ 文件里的问法（不含审核数据库里已通过的）")
     p.add_argument("--min-score", type=number_in(0, 100, float), default=86.0, metavar="S",
-                   help="near-duplicate similarity 0-100 (default 86)")
+                   help="算作相近的相似度，0-100（默认 86）")
     p.set_defaults(func=cmd_dupes)
 
-    p = q_sub.add_parser("changes", help="questions a draft adds or drops (what the reviewer approves)")
-    p.add_argument("id", metavar="ID")
-    p.add_argument("--revision", type=int, metavar="N", help="revision number (default: the head)")
+    p = q_sub.add_parser("changes", help="草稿增加或删除的问法（审核人要批准的）",
+                         description="草稿增加或删除的问法（审核人要批准的）。")
+    p.add_argument("id", metavar="ID", help="文章 ID")
+    p.add_argument("--revision", type=integer, metavar="修订号", help="修订号（默认：最新的修订）")
     store_options(p)
     format_option(p)
     common(p)
     p.set_defaults(func=cmd_changes)
 
-    p = q_sub.add_parser("log", help="logged searches, newest first (queries are stored masked)")
-    p.add_argument("--limit", type=number_in(1), default=50, metavar="N")
+    p = q_sub.add_parser("log", help="查询日志，最新的在前（查询内容已脱敏保存）",
+                         description="查询日志，最新的在前；查询内容是脱敏后保存的，可用来检查隐私。")
+    p.add_argument("--limit", type=number_in(1), default=50, metavar="N", help="最多显示 N 条（默认 50）")
     store_options(p)
     format_option(p)
     common(p)
     p.set_defaults(func=cmd_log)
 
-    p = sub.add_parser("opened", help="record that answer ID was opened after search QUERY_ID (from kbtool search)")
-    p.add_argument("query_id", type=int, metavar="QUERY_ID")
-    p.add_argument("id", metavar="ID")
-    p.add_argument("--copied", action="store_true", help="the answer was copied rather than opened")
+    p = sub.add_parser("opened", help="记录坐席在某次查询后打开了哪篇答案（查询编号来自 kbtool search）",
+                       description="记录坐席在查询编号那次查询之后打开了答案 ID（查询编号由 kbtool search 给出）。")
+    p.add_argument("query_id", type=integer, metavar="查询编号", help="kbtool search 给出的查询编号")
+    p.add_argument("id", metavar="ID", help="打开的答案（文章 ID）")
+    p.add_argument("--copied", action="store_true", help="答案是复制的，不是打开的")
     store_options(p)
     common(p)
     p.set_defaults(func=cmd_opened)

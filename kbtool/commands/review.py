@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kbtool.commands.plumbing import format_option, print_json, store_options
+from kbtool.commands.plumbing import format_option, integer, print_json, store_options
 from kbtool.core.errors import InputProblem, KbInputError
 
 EXPORT_FORMATS = ("md", "json", "csv")
@@ -399,7 +399,8 @@ def _attach_styles_stats(sub: Any, common: Callable[[argparse.ArgumentParser], N
     actions = [a for a in styles._actions if isinstance(a, argparse._SubParsersAction)]
     if not actions or "stats" in actions[0].choices:
         return
-    p = actions[0].add_parser("stats", help="how often editors accept or overrule each rule (from saved drafts)")
+    p = actions[0].add_parser("stats", help="编辑采纳或推翻每条规则建议的次数（来自保存的草稿）",
+                              description="每条规则的建议被编辑采纳、手改、驳回的次数（来自保存的草稿），最常被驳回的在前。")
     store_options(p)
     common(p)
     format_option(p)
@@ -411,7 +412,7 @@ def _attach_styles_stats(sub: Any, common: Callable[[argparse.ArgumentParser], N
 def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
     def command(parser: Any, name: str, func: Callable[[argparse.Namespace], int], help_text: str,
                 fmt: bool = False) -> argparse.ArgumentParser:
-        p = parser.add_parser(name, help=help_text)
+        p = parser.add_parser(name, help=help_text, description=help_text + "。")
         store_options(p)
         common(p)
         if fmt:
@@ -420,64 +421,66 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
         return p
 
     def with_id(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("id", help="article id")
+        p.add_argument("id", metavar="ID", help="文章 ID")
         return p
 
-    command(sub, "sync", cmd_sync, "import kb/ into the store (new, changed, deleted; marks stale approvals)", fmt=True)
+    command(sub, "sync", cmd_sync, "把 kb/ 导入审核数据库（新增、修改、删除；标出已过时的审核结果）", fmt=True)
 
-    draft = sub.add_parser("draft", help="spoken drafts: save, show, list revisions, submit")
-    draft_sub = draft.add_subparsers(dest="draft_command", required=True)
-    p = with_id(command(draft_sub, "save", cmd_draft_save, "save FILE ('-' = stdin) as a new revision"))
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--base", type=int, metavar="REV",
-                   help="the revision you edited (default: the current one); a save over a moved base conflicts")
-    p.add_argument("--decisions", metavar="FILE", help="JSON of the editor's decisions per finding (kbtool.core.draft)")
-    p = with_id(command(draft_sub, "show", cmd_draft_show, "print a revision's text (default: the current one)", fmt=True))
-    p.add_argument("--revision", type=int, metavar="REV")
-    with_id(command(draft_sub, "list", cmd_draft_list, "list every revision, conflict copies included", fmt=True))
+    draft = sub.add_parser("draft", help="口语草稿：保存、查看、列出修订、提交",
+                           description="口语草稿：保存、查看、列出修订、提交审核。")
+    draft_sub = draft.add_subparsers(dest="draft_command", required=True, metavar="子命令")
+    p = with_id(command(draft_sub, "save", cmd_draft_save, "把文件（'-' 为标准输入）保存为新的修订"))
+    p.add_argument("file", metavar="文件", help="口语草稿文件，'-' 为标准输入")
+    p.add_argument("--base", type=integer, metavar="修订号",
+                   help="你修改时依据的修订（默认：当前修订）；依据的修订已被别人更新时，保存为冲突副本")
+    p.add_argument("--decisions", metavar="文件", help="编辑对每个问题所做决定的 JSON（kbtool.core.draft）")
+    p = with_id(command(draft_sub, "show", cmd_draft_show, "显示某个修订的文本（默认：当前修订）", fmt=True))
+    p.add_argument("--revision", type=integer, metavar="修订号", help="修订号（默认：当前修订）")
+    with_id(command(draft_sub, "list", cmd_draft_list, "列出所有修订，包括冲突副本", fmt=True))
     for parent, name in ((draft_sub, "submit"), (sub, "submit")):
-        p = with_id(command(parent, name, cmd_submit, "send the current revision to review"))
-        p.add_argument("--comment")
+        p = with_id(command(parent, name, cmd_submit, "把当前修订提交审核"))
+        p.add_argument("--comment", metavar="意见", help="给审核人的说明")
 
-    review = sub.add_parser("review", help="review queue, diff/facts/findings, decisions")
-    review_sub = review.add_subparsers(dest="review_command", required=True)
-    command(review_sub, "list", cmd_review_list, "revisions waiting for review", fmt=True)
-    command(review_sub, "queue", cmd_review_queue, "editors' to-do: changes requested, stale, overdue, flagged", fmt=True)
-    p = with_id(command(review_sub, "show", cmd_review_show, "word-level diff, fact check and remaining findings", fmt=True))
-    p.add_argument("--revision", type=int, metavar="REV")
+    review = sub.add_parser("review", help="审核：待审列表、差异/事实核对/问题、审核决定",
+                            description="审核：待审列表、编辑待办、差异/事实核对/剩余问题、审核决定。")
+    review_sub = review.add_subparsers(dest="review_command", required=True, metavar="子命令")
+    command(review_sub, "list", cmd_review_list, "等待审核的修订", fmt=True)
+    command(review_sub, "queue", cmd_review_queue, "编辑待办：退回修改、源文已改、到期复核、坐席标记", fmt=True)
+    p = with_id(command(review_sub, "show", cmd_review_show, "按词的差异、事实核对和剩余问题", fmt=True))
+    p.add_argument("--revision", type=integer, metavar="修订号", help="修订号（默认：待审的修订）")
     for parent in (sub, review_sub):
-        p = with_id(command(parent, "approve", cmd_approve, "approve the revision in review (not your own)"))
-        p.add_argument("--comment")
-        p.add_argument("--override-facts", metavar="REASON", help="approve despite a failed fact check, for this reason")
-        p.add_argument("--revision", type=int, metavar="REV", help="refuse if the revision in review is not this one")
-        for name, func, help_text in (("request-changes", cmd_request_changes, "send the revision back to its editor"),
-                                      ("reject", cmd_reject, "turn the revision down")):
+        p = with_id(command(parent, "approve", cmd_approve, "审核通过待审的修订（不能是自己写的）"))
+        p.add_argument("--comment", metavar="意见", help="审核意见")
+        p.add_argument("--override-facts", metavar="理由", help="事实核对未通过时仍然通过审核，并写明理由")
+        p.add_argument("--revision", type=integer, metavar="修订号", help="待审的修订不是这一个时拒绝操作")
+        for name, func, help_text in (("request-changes", cmd_request_changes, "把修订退回给编辑修改"),
+                                      ("reject", cmd_reject, "驳回修订")):
             p = with_id(command(parent, name, func, help_text))
-            p.add_argument("--comment", required=True)
-            p.add_argument("--revision", type=int, metavar="REV")
+            p.add_argument("--comment", required=True, metavar="意见", help="审核意见（必填）")
+            p.add_argument("--revision", type=integer, metavar="修订号", help="待审的修订不是这一个时拒绝操作")
 
-    p = with_id(command(sub, "archive", cmd_archive, "withdraw an article's answer from agents"))
-    p.add_argument("--comment")
+    p = with_id(command(sub, "archive", cmd_archive, "撤下文章的答案，坐席不再看到"))
+    p.add_argument("--comment", metavar="意见", help="归档原因")
 
-    p = with_id(command(sub, "flag", cmd_flag, "report an answer as wrong or outdated (agents)"))
-    p.add_argument("reason", help="what is wrong")
-    flags = sub.add_parser("flags", help="agents' flags: list, resolve")
-    flags_sub = flags.add_subparsers(dest="flags_command", required=True)
-    p = command(flags_sub, "list", cmd_flags_list, "open flags", fmt=True)
-    p.add_argument("id", nargs="?", help="only this article")
-    p.add_argument("--all", action="store_true", help="resolved ones too")
-    p = command(flags_sub, "resolve", cmd_flags_resolve, "close a flag with what was done")
-    p.add_argument("flag_id", type=int, metavar="FLAG")
-    p.add_argument("--comment", required=True)
+    p = with_id(command(sub, "flag", cmd_flag, "报告答案有误或已过时（坐席用）"))
+    p.add_argument("reason", metavar="原因", help="哪里不对")
+    flags = sub.add_parser("flags", help="坐席标记：列出、处理", description="坐席标记：列出、处理。")
+    flags_sub = flags.add_subparsers(dest="flags_command", required=True, metavar="子命令")
+    p = command(flags_sub, "list", cmd_flags_list, "未处理的标记", fmt=True)
+    p.add_argument("id", nargs="?", metavar="ID", help="只看这篇文章")
+    p.add_argument("--all", action="store_true", help="也列出已处理的")
+    p = command(flags_sub, "resolve", cmd_flags_resolve, "处理标记并写明做了什么")
+    p.add_argument("flag_id", type=integer, metavar="标记编号", help="kbtool flags list 列出的编号（#后面的数字）")
+    p.add_argument("--comment", required=True, metavar="意见", help="做了什么（必填）")
 
-    p = command(sub, "history", cmd_history, "the audit log of an article (or of everything)", fmt=True)
-    p.add_argument("id", nargs="?", help="article id (default: the whole store)")
-    p.add_argument("--verify", action="store_true", help="check the hash chain: exit 1 if an entry was altered")
+    p = command(sub, "history", cmd_history, "一篇文章（或全部）的审计记录", fmt=True)
+    p.add_argument("id", nargs="?", metavar="ID", help="文章 ID（默认：整个数据库）")
+    p.add_argument("--verify", action="store_true", help="校验哈希链：有记录被改过时退出码为 1")
 
-    p = command(sub, "export", cmd_export, "approved spoken versions as files or on stdout")
-    p.add_argument("dir", nargs="?", metavar="DIR", help="write files here (md: one per answer) instead of stdout")
-    p.add_argument("--format", choices=EXPORT_FORMATS, default="md")
+    p = command(sub, "export", cmd_export, "导出已审核的口语版本，写成文件或输出到标准输出")
+    p.add_argument("dir", nargs="?", metavar="目录", help="写到这个目录（md：每篇答案一个文件），而不是标准输出")
+    p.add_argument("--format", choices=EXPORT_FORMATS, default="md", help="导出格式（默认：md）")
     p.add_argument("--include-expired", action=argparse.BooleanOptionalAction, default=True,
-                   help="include expired announcements (default: yes)")
+                   help="包括已过期的公告（默认：包括）")
 
     _attach_styles_stats(sub, common)

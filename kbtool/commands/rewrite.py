@@ -33,7 +33,7 @@ def _today(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise KbInputError(InputProblem("--today", None, f"not a date like 2026-03-16: {value!r}")) from None
+        raise KbInputError(InputProblem("--today", None, f"不是 2026-03-16 这样的日期：{value!r}")) from None
 
 
 def _console(color: str):  # type: ignore[no-untyped-def]
@@ -86,7 +86,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
             data = file.read_bytes()
             article = parse_article(data, str(file))
         except OSError as exc:
-            problems.append(InputProblem(str(file), None, f"cannot read: {exc.strerror}"))
+            problems.append(InputProblem(str(file), None, f"无法读取：{exc.strerror}"))
             continue
         except KbInputError as exc:
             problems.extend(exc.problems)
@@ -101,7 +101,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
                 try:
                     _write_atomically(file, encode_like(result.text, data, article.encoding))
                 except OSError as exc:
-                    problems.append(InputProblem(str(file), None, f"cannot write: {exc.strerror}"))
+                    problems.append(InputProblem(str(file), None, f"无法写入：{exc.strerror}"))
                     continue
         if args.write:
             after = parse_article(result.text, str(file))
@@ -149,9 +149,9 @@ def _read_text(spec: str) -> tuple[str, str, int]:
         try:
             data = Path(spec).read_bytes()
         except FileNotFoundError:
-            raise KbInputError(InputProblem(spec, None, "no such file")) from None
+            raise KbInputError(InputProblem(spec, None, "文件不存在")) from None
         except OSError as exc:
-            raise KbInputError(InputProblem(spec, None, f"cannot read: {exc.strerror}")) from None
+            raise KbInputError(InputProblem(spec, None, f"无法读取：{exc.strerror}")) from None
         text, _ = decode(data, spec)
     if text.lstrip("\ufeff").startswith("---"):
         article = parse_article(text, path if path.endswith((".md", ".markdown")) else path + ".md")
@@ -223,8 +223,8 @@ def _find_article(spec: str, kb: list[str]):  # type: ignore[no-untyped-def]
     for article in load.articles:
         if article.id == spec:
             return article
-    where = ", ".join(kb)
-    raise KbInputError(InputProblem(spec, None, f"no article with this id or path (looked in {where})"))
+    where = "、".join(kb)
+    raise KbInputError(InputProblem(spec, None, f"没有这个 ID 或路径的文章（查找了：{where}）"))
 
 
 def build_draft(detector, article, today: dt.date, helpers: bool = True, agent_too: bool = False):  # type: ignore[no-untyped-def]
@@ -309,31 +309,34 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
 # -- registration -------------------------------------------------------------------------------
 
 def register(sub, common) -> None:  # type: ignore[no-untyped-def]
-    fix = sub.add_parser("fix", help="apply only the safe fixes (exact, single, context-free)")
-    fix.add_argument("paths", nargs="*", help="files or folders (default: kb/)")
+    fix = sub.add_parser("fix", help="只做可安全自动修改的替换（精确、唯一、不看上下文）",
+                         description="只做可安全自动修改的替换（精确、唯一、不看上下文）；其余问题留给编辑处理。")
+    fix.add_argument("paths", nargs="*", metavar="路径", help="文件或文件夹（默认：kb/）")
     mode = fix.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--diff", action="store_true", help="show the fixes as a unified diff, change nothing")
-    mode.add_argument("--write", action="store_true", help="write the fixes (keeps encoding, BOM and line ends)")
+    mode.add_argument("--diff", action="store_true", help="以统一差异格式显示修改，不改文件")
+    mode.add_argument("--write", action="store_true", help="写入修改（保留编码、BOM 和换行符）")
     fix.add_argument("--fail-level", choices=LEVELS, default="error",
-                     help="with --write: exit 1 when findings at or above this level remain")
+                     help="与 --write 一起用：还剩这一级别或更严重的问题时退出码为 1（默认：error）")
     common(fix)
     fix.set_defaults(func=cmd_fix)
 
-    ver = sub.add_parser("verify", help="check that every fact of ORIGINAL survives in SPOKEN")
-    ver.add_argument("original", help="the original article or text file")
-    ver.add_argument("spoken", help="the spoken version (file, or - for stdin)")
-    ver.add_argument("--format", choices=("text", "json"), default="text")
-    ver.add_argument("--all", action="store_true", help="also list the facts that were kept")
-    ver.add_argument("--caller-only", action="store_true", help="only facts in what the caller hears (agent instructions aside)")
-    ver.add_argument("--today", metavar="DATE", help="reference date (a spoken date may drop the year only when it is this year)")
+    ver = sub.add_parser("verify", help="核对原文的每个事实在口语版本里都还在",
+                         description="核对原文的每个事实（金额、日期、号码、否定、保护词等）在口语版本里都还在、没有改变。")
+    ver.add_argument("original", metavar="原文", help="原文章或文本文件")
+    ver.add_argument("spoken", metavar="口语版本", help="口语版本（文件，或 - 表示标准输入）")
+    ver.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认：text）")
+    ver.add_argument("--all", action="store_true", help="也列出保留下来的事实")
+    ver.add_argument("--caller-only", action="store_true", help="只核对来电人听到的内容（不含给坐席的提示）")
+    ver.add_argument("--today", metavar="日期", help="参照日期（口语里的日期只有在同一年时才能省略年份）")
     common(ver)
     ver.set_defaults(func=cmd_verify)
 
-    dr = sub.add_parser("rewrite", help="print a suggested spoken draft of an article with before/after metrics")
-    dr.add_argument("article", help="article id or path")
-    dr.add_argument("--kb", nargs="*", default=["kb"], metavar="DIR", help="where to look the id up (default: kb/)")
-    dr.add_argument("--format", choices=("text", "json"), default="text")
-    dr.add_argument("--no-helpers", action="store_true", help="only the pack's own suggestions, no structure helpers")
-    dr.add_argument("--today", metavar="DATE", help="reference date for dates (default: today)")
+    dr = sub.add_parser("rewrite", help="输出文章的口语草稿建议，以及改写前后的指标",
+                        description="输出文章的口语草稿建议（采纳每条建议的第一个改法），以及改写前后的指标和事实核对。")
+    dr.add_argument("article", metavar="文章", help="文章 ID 或路径")
+    dr.add_argument("--kb", nargs="*", default=["kb"], metavar="目录", help="在哪里按 ID 查找文章（默认：kb/）")
+    dr.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认：text）")
+    dr.add_argument("--no-helpers", action="store_true", help="只用风格包自己的建议，不用结构改写助手")
+    dr.add_argument("--today", metavar="日期", help="日期的参照日期（默认：今天）")
     common(dr)
     dr.set_defaults(func=cmd_rewrite)

@@ -109,16 +109,17 @@ def _highlighted(text: str, spans: tuple[tuple[int, int], ...], escape: Callable
 
 
 def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
-    p = sub.add_parser("search", help="find the approved spoken answer from the caller's own words")
-    p.add_argument("query", nargs="+", help="what the caller said (several words are joined with spaces)")
+    p = sub.add_parser("search", help="用来电人自己的话查找已审核的口语答案",
+                       description="用来电人自己的话查找已审核的口语答案（坐席查询）。")
+    p.add_argument("query", nargs="+", metavar="查询", help="来电人说的话（几个词之间用空格连接）")
     p.add_argument("--limit", type=number_in(1, MAX_LIMIT), default=DEFAULT_LIMIT, metavar="N",
-                   help=f"results to show, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT})")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--all", action="store_true", help="include expired announcements")
-    p.add_argument("--opened", metavar="ID", help="the answer the agent opened from this search (recorded in the search log)")
-    p.add_argument("--copied", action="store_true", help="with --opened: the answer was copied rather than opened")
-    p.add_argument("--user", help="agent name for the search log (default: $KBTOOL_USER or the operating-system user)")
-    p.add_argument("--kb", default="kb", metavar="DIR", help="knowledge-base folder (default: ./kb)")
-    p.add_argument("--db", metavar="FILE", help="store database (default: $KBTOOL_DB or KB/.kbtool/kbtool.db)")
+                   help=f"显示几条结果，1-{MAX_LIMIT}（默认 {DEFAULT_LIMIT}）")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认：text）")
+    p.add_argument("--all", action="store_true", help="也包括已过期的公告")
+    p.add_argument("--opened", metavar="ID", help="坐席从这次查询打开的答案（记入查询日志）")
+    p.add_argument("--copied", action="store_true", help="与 --opened 一起用：答案是复制的，不是打开的")
+    p.add_argument("--user", metavar="坐席", help="查询日志里的坐席名（默认：$KBTOOL_USER 或操作系统用户）")
+    p.add_argument("--kb", default="kb", metavar="目录", help="知识库文件夹（默认：./kb）")
+    p.add_argument("--db", metavar="文件", help="审核数据库（默认：$KBTOOL_DB，或知识库文件夹里的 .kbtool/kbtool.db）")
     common(p)
     p.set_defaults(func=cmd_search)

@@ -14,23 +14,26 @@ from kbtool.core.errors import InputProblem, KbInputError
 
 
 def _add_app_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--kb", default="kb", metavar="DIR", help="knowledge-base folder (default: ./kb)")
-    p.add_argument("--db", metavar="FILE", help="review store database (default: next to the knowledge base)")
-    p.add_argument("--user", help="act as this user (default: the operating-system user)")
-    p.add_argument("--mode", choices=("editor", "review", "agent", "rules"), default="editor", help="screen to open first")
+    p.add_argument("--kb", default="kb", metavar="目录", help="知识库文件夹（默认：./kb）")
+    p.add_argument("--db", metavar="文件", help="审核数据库（默认：知识库文件夹里的 .kbtool/kbtool.db）")
+    p.add_argument("--user", metavar="用户", help="以这个用户的身份操作（默认：操作系统用户）")
+    p.add_argument("--mode", choices=("editor", "review", "agent", "rules"), default="editor",
+                   help="先打开哪个界面：editor 编辑（默认），review 审核，agent 坐席查询，rules 规则")
 
 
 def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
-    tui = sub.add_parser("tui", help="open the terminal app (editors, reviewers, agents)")
+    tui = sub.add_parser("tui", help="打开终端界面（编辑、审核、坐席）",
+                         description="打开终端界面：编辑改写口语版本，审核人审核，坐席查询答案。")
     _add_app_options(tui)
     common(tui)
     tui.set_defaults(func=cmd_tui)
 
-    serve = sub.add_parser("serve", help="serve the app to a web browser (textual-serve)")
+    serve = sub.add_parser("serve", help="在浏览器里使用同一个界面（textual-serve）",
+                           description="启动网页服务，在浏览器里使用同一个终端界面（textual-serve）。")
     _add_app_options(serve)
     common(serve)
-    serve.add_argument("--host", default="localhost", help="address to listen on (default: localhost)")
-    serve.add_argument("--port", type=number_in(1, 65535), default=8000, help="port (default: 8000)")
+    serve.add_argument("--host", default="localhost", metavar="地址", help="监听地址（默认：localhost）")
+    serve.add_argument("--port", type=number_in(1, 65535), default=8000, metavar="端口", help="端口（默认：8000）")
     serve.set_defaults(func=cmd_serve)
 
 

@@ -86,7 +86,7 @@ def test_unknown_front_matter_field_names_file_and_line():
 
 def test_malformed_yaml_names_the_line():
     msg = _error(ARTICLE.replace("title: 借记卡挂失", "title: [借记卡挂失"))
-    assert msg.startswith("kb/x.md:") and "invalid YAML" in msg
+    assert msg.startswith("kb/x.md:") and "YAML 格式错误" in msg
 
 
 def test_wrong_kind_is_rejected_with_its_line():
@@ -99,16 +99,16 @@ def test_announcement_without_valid_from_is_rejected():
 
 def test_unclosed_verbatim_block_is_an_error_at_its_opening_line():
     msg = _error(ARTICLE.replace("```\n", "", 1).rsplit("```", 1)[0] + "```verbatim\n未闭合")
-    assert "unclosed verbatim block" in msg
+    assert "照读块（```）没有结束" in msg
 
 
 def test_missing_front_matter_is_an_error():
-    assert "front matter" in _error("只有正文。")
+    assert _error("只有正文。") == "kb/x.md:1: 缺少 YAML 头（Markdown 文章以 '---' 开头）"
 
 
 def test_undecodable_bytes_and_binary_files_are_errors():
-    assert "binary" in _error(b"\x00\x01\x02")
-    assert "cannot decode" in _error(b"---\nid: x\n\x81\xff\xfe")
+    assert "是二进制文件" in _error(b"\x00\x01\x02")
+    assert "无法按 utf-8 或 gb18030 解码" in _error(b"---\nid: x\n\x81\xff\xfe")
 
 
 def test_one_bad_file_does_not_stop_the_others(write, tmp_path):
@@ -119,4 +119,4 @@ def test_one_bad_file_does_not_stop_the_others(write, tmp_path):
     assert sorted(a.path.rsplit("/", 1)[-1] for a in result.articles) == ["dup.md", "good.md"]
     messages = [str(p) for p in result.problems]
     assert any("bad.md:4:" in m for m in messages)
-    assert any("duplicate article id 'card-lost'" in m for m in messages)
+    assert any("文章 id 'card-lost' 重复" in m for m in messages)

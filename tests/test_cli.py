@@ -92,7 +92,7 @@ def test_bad_file_gets_one_line_exit_2_and_the_others_are_still_checked(setup, w
     code, out, err = run(["check", str(kb), "--style", str(pack), "--format", "json"], capsys)
     assert code == 2
     problems = [line for line in err.splitlines() if line.startswith("kbtool:")]
-    assert len(problems) == 1 and "broken.md:" in problems[0] and "invalid YAML" in problems[0]
+    assert len(problems) == 1 and "broken.md:" in problems[0] and "YAML 格式错误" in problems[0]
     assert sorted(Path(f["path"]).name for f in json.loads(out)["files"]) == ["a.md", "gbk.md"]
 
 
@@ -100,7 +100,7 @@ def test_missing_path_and_missing_pack_are_usage_errors(setup, capsys):
     pack, kb = setup
     assert run(["check", str(kb / "nope.md"), "--style", str(pack)], capsys)[0] == 2
     code, _, err = run(["check", str(kb), "--style", "no-such-pack"], capsys)
-    assert code == 2 and "style pack not found" in err
+    assert code == 2 and "kbtool: no-such-pack: 找不到风格包" in err
 
 
 def test_styles_list_json_lists_every_rule(setup, capsys):
@@ -114,7 +114,7 @@ def test_styles_test_names_each_failing_example(write, capsys):
     bad = write("bad.yml", PACK.replace("after: 我们将升级。", "after: 咱们将升级。"))
     code, out, _ = run(["styles", "test", "--style", str(bad)], capsys)
     assert code == 1
-    assert "[official.benhang]" in out and "咱们将升级" in out
+    assert "[official.benhang] 应改为 '咱们将升级。'，实际是 '我们将升级。'" in out
 
 
 def test_python_dash_m_runs_the_cli():
@@ -196,7 +196,7 @@ def test_an_unreadable_folder_is_one_problem_and_the_other_files_are_still_check
     code, out, err = run(["check", str(kb), "--style", str(pack), "--format", "json"], capsys)
     assert code == 2
     problems = [line for line in err.splitlines() if line.startswith("kbtool:")]
-    assert problems == [f"kbtool: {kb / 'locked'}: cannot read folder: Permission denied"]
+    assert problems == [f"kbtool: {kb / 'locked'}: 无法读取文件夹：Permission denied"]
     assert [Path(f["path"]).name for f in json.loads(out)["files"]] == ["a.md"]
 
 

@@ -71,17 +71,17 @@ def test_a_term_in_two_groups_gets_both_groups_variants() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "fragment"),
     [
-        ("synonyms:\n  - [挂失, 卡丢了]\n  - 吞卡\n", 3, "must be a list of terms"),
-        ("synonyms:\n  - [挂失]\n", 2, "at least two different terms"),
-        ("synonyms:\n  - [报失, 報失]\n", 2, "at least two different terms"),
-        ("synonyms:\n  - [挂失,\n     ~]\n", 3, "must be a word or phrase"),
-        ("synonyms:\n  - [挂失, {a: b}]\n", 2, "must be a word or phrase"),
-        ("synonyms:\n  - [挂失, '  ']\n", 2, "empty synonym"),
-        ("synonyms: []\nsynonym: []\n", 2, "unknown key 'synonym'"),
-        ("groups: []\n", 1, "unknown key 'groups'"),
-        ("synonyms: 挂失\n", 1, "must be a list of groups"),
-        ("synonyms:\n  - [挂失, 卡丢了\n", 3, "invalid YAML"),
-        ("- [挂失, 卡丢了]\n", 1, "must be a mapping"),
+        ("synonyms:\n  - [挂失, 卡丢了]\n  - 吞卡\n", 3, "同义词组必须是词的列表"),
+        ("synonyms:\n  - [挂失]\n", 2, "至少要有两个不同的词"),
+        ("synonyms:\n  - [报失, 報失]\n", 2, "至少要有两个不同的词"),
+        ("synonyms:\n  - [挂失,\n     ~]\n", 3, "同义词必须是词或短语"),
+        ("synonyms:\n  - [挂失, {a: b}]\n", 2, "同义词必须是词或短语"),
+        ("synonyms:\n  - [挂失, '  ']\n", 2, "同义词为空"),
+        ("synonyms: []\nsynonym: []\n", 2, "未知的键 'synonym'"),
+        ("groups: []\n", 1, "未知的键 'groups'"),
+        ("synonyms: 挂失\n", 1, "必须是同义词组的列表"),
+        ("synonyms:\n  - [挂失, 卡丢了\n", 3, "YAML 格式错误"),
+        ("- [挂失, 卡丢了]\n", 1, "必须是含 'synonyms' 列表的映射"),
     ],
 )
 def test_synonym_file_problems_name_file_and_line(text: str, line: int, fragment: str) -> None:

@@ -127,7 +127,7 @@ def test_duplicate_id_is_reported_with_both_files(tmp_path: Path) -> None:
     report = store.sync()
     assert report.new == ["same"]
     assert len(report.problems) == 1
-    assert "duplicate article id 'same'" in str(report.problems[0]) and "a.md" in str(report.problems[0])
+    assert "文章 id 'same' 重复" in str(report.problems[0]) and "a.md" in str(report.problems[0])
     # the first copy goes away: the second takes its place on the next sync
     (kb / "a.md").unlink()
     report = store.sync()

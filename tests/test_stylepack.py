@@ -48,33 +48,33 @@ def test_duplicate_rule_id_across_files_of_a_pack(write, tmp_path):
     write("team/more.yml", "rules:" + RULE)
     with pytest.raises(KbInputError) as info:
         load_pack(str(tmp_path / "team"))
-    assert "duplicate rule id" in str(info.value) and "more.yml" in str(info.value)
+    assert "规则 id 重复" in str(info.value) and "more.yml" in str(info.value)
 
 
 def test_bad_pattern_is_reported(write):
     msg = _pack_error(write, "rules:" + RULE.replace("phrases: [予以]", "pattern: '(予以'"))
-    assert "bad pattern" in msg and "[official.yuyi]" in msg
+    assert "不是有效的正则表达式" in msg and "[official.yuyi]" in msg
 
 
 def test_replacement_referring_to_a_missing_group_is_reported(write):
     msg = _pack_error(write, "rules:" + RULE.replace("phrases: [予以]", "pattern: '进行(登记)'").replace("[给]", "['\\2']"))
-    assert "group 2" in msg
+    assert "引用了第 2 组" in msg
 
 
 def test_cycle_in_extends_is_reported(write):
     write("a.yml", "name: a\nextends: [b]\n")
     write("b.yml", "name: b\nextends: [a]\n")
     msg = _pack_error(write, "name: c\nextends: [a]\n", "c.yml")
-    assert "cycle" in msg
+    assert "'extends' 形成了循环：" in msg
 
 
 def test_unknown_parent_pack_is_reported(write):
-    assert "unknown pack 'nope'" in _pack_error(write, "extends: [nope]\n")
+    assert "'extends' 里的风格包 'nope' 不存在" in _pack_error(write, "extends: [nope]\n")
 
 
 def test_malformed_yaml_names_the_line(write):
     msg = _pack_error(write, "rules:\n  - id: x\n    level: [warning\n")
-    assert "p.yml:" in msg and "invalid YAML" in msg
+    assert "p.yml:" in msg and "YAML 格式错误" in msg
 
 
 def test_extends_layers_child_rules_over_parent_and_disables(write):

@@ -67,7 +67,7 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
         candidates = ["utf-16"]
     else:
         if b"\x00" in data:
-            raise KbInputError(InputProblem(path, None, "binary file (contains NUL bytes), not text"))
+            raise KbInputError(InputProblem(path, None, "是二进制文件（含 NUL 字节），不是文本"))
         candidates = ["utf-8", "gb18030"]
     for encoding in candidates:
         try:
@@ -76,7 +76,7 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
             last = exc
     line = data[: last.start].count(b"\n") + 1
     raise KbInputError(
-        InputProblem(path, line, f"cannot decode as {' or '.join(candidates)} (bad byte at offset {last.start})")
+        InputProblem(path, line, f"无法按 {' 或 '.join(candidates)} 解码（偏移 {last.start} 处的字节无效）")
     )
 
 
@@ -104,9 +104,9 @@ def _scan_body(text: str, start: int, path: str) -> tuple[list[tuple[int, int]],
         closing = re.compile(rf"^[ \t]{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*\r?$", re.M)
         end_m = closing.search(text, m.end() + 1)
         if not end_m:
-            kind = "verbatim block" if info == ["verbatim"] else "code fence"
+            kind = "照读块" if info == ["verbatim"] else "代码块"
             raise KbInputError(
-                InputProblem(path, _line_at(text, m.start()), f"unclosed {kind} opened here ({fence})")
+                InputProblem(path, _line_at(text, m.start()), f"这里开始的{kind}（{fence}）没有结束")
             )
         skip.append((m.start(), end_m.end()))
         if info == ["verbatim"]:
@@ -136,7 +136,7 @@ def _as_date(value: object, key: str, meta: LineDict, path: str) -> dt.date | No
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise KbInputError(InputProblem(path, meta.line_of(key), f"'{key}' must be a date like 2024-03-16, got {value!r}"))
+    raise KbInputError(InputProblem(path, meta.line_of(key), f"'{key}' 必须是 2024-03-16 这样的日期，现在是 {value!r}"))
 
 
 def _as_str_list(value: object, key: str, meta: LineDict, path: str) -> tuple[str, ...]:
@@ -145,10 +145,10 @@ def _as_str_list(value: object, key: str, meta: LineDict, path: str) -> tuple[st
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
-        raise KbInputError(InputProblem(path, meta.line_of(key), f"'{key}' must be a list of strings"))
+        raise KbInputError(InputProblem(path, meta.line_of(key), f"'{key}' 必须是字符串列表"))
     items = tuple(str(v).strip() for v in value)
     if any(not v for v in items):
-        raise KbInputError(InputProblem(path, meta.line_of(key), f"'{key}' has an empty entry"))
+        raise KbInputError(InputProblem(path, meta.line_of(key), f"'{key}' 里有空的条目"))
     return items
 
 
@@ -156,12 +156,12 @@ def _as_str(meta: LineDict, key: str, path: str, required: bool) -> str:
     value = meta.get(key)
     if value is None:
         if required:
-            raise KbInputError(InputProblem(path, meta.line, f"front matter is missing '{key}'"))
+            raise KbInputError(InputProblem(path, meta.line, f"YAML 头缺少 '{key}'"))
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and key in ("id", "category"):
         value = str(value)
     if not isinstance(value, str) or not value.strip():
-        raise KbInputError(InputProblem(path, meta.line_of(key), f"'{key}' must be a non-empty string"))
+        raise KbInputError(InputProblem(path, meta.line_of(key), f"'{key}' 必须是非空的字符串"))
     return value.strip()
 
 
@@ -172,14 +172,14 @@ def _front_matter(text: str, path: str) -> tuple[LineDict | None, int]:
         return None, 0
     m = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M).search(text, len(first) + 1)
     if not m:
-        raise KbInputError(InputProblem(path, 1, "front matter opened with '---' is never closed"))
+        raise KbInputError(InputProblem(path, 1, "以 '---' 开始的 YAML 头没有结束（缺少第二个 '---'）"))
     raw = text[len(first) + 1:m.start()]
     meta = load_yaml(raw, path, line_offset=1)
     if meta is None:
         meta = LineDict()
         meta.line, meta.key_lines = 1, {}
     if not isinstance(meta, LineDict):
-        raise KbInputError(InputProblem(path, 2, "front matter must be a YAML mapping"))
+        raise KbInputError(InputProblem(path, 2, "YAML 头必须是键值映射（key: value）"))
     shift_lines(meta, 1)
     body_start = m.end() + 1 if m.end() < len(text) else m.end()
     return meta, min(body_start, len(text))
@@ -216,13 +216,13 @@ def parse_article(data: bytes | str, path: str, default_id: str | None = None,
             meta = LineDict()
             meta.line, meta.key_lines = 1, {}
         if not isinstance(meta, LineDict):
-            raise KbInputError(InputProblem(meta_path, 1, "metadata must be a YAML mapping"))
+            raise KbInputError(InputProblem(meta_path, 1, "元数据必须是 YAML 键值映射（key: value）"))
         for key, value in (("id", stem), ("title", title), ("kind", "article")):
             meta.setdefault(key, value)
         return dataclasses.replace(_from_meta(meta, text, 0, meta_path, encoding, article_path=path), sidecar_text=raw)
     meta, body_start = _front_matter(text, path)
     if meta is None:
-        raise KbInputError(InputProblem(path, 1, "missing YAML front matter (a Markdown article starts with '---')"))
+        raise KbInputError(InputProblem(path, 1, "缺少 YAML 头（Markdown 文章以 '---' 开头）"))
     return _from_meta(meta, text, body_start, path, encoding)
 
 
@@ -233,23 +233,23 @@ def _from_meta(meta: LineDict, text: str, body_start: int, path: str, encoding: 
     if unknown:
         key = unknown[0]
         raise KbInputError(
-            InputProblem(path, meta.line_of(key), f"unknown front-matter field '{key}' (known: {', '.join(sorted(FIELDS))})")
+            InputProblem(path, meta.line_of(key), f"未知的 YAML 头字段 '{key}'（可用：{', '.join(sorted(FIELDS))}）")
         )
     art_id = _as_str(meta, "id", path, required=True)
     if not ID_RE.match(art_id):
-        raise KbInputError(InputProblem(path, meta.line_of("id"), f"id {art_id!r} must be ASCII letters, digits, '-', '_' or '.'"))
+        raise KbInputError(InputProblem(path, meta.line_of("id"), f"id {art_id!r} 只能由 ASCII 字母、数字、'-'、'_' 或 '.' 组成"))
     kind = _as_str(meta, "kind", path, required=True)
     if kind not in KINDS:
-        raise KbInputError(InputProblem(path, meta.line_of("kind"), f"kind must be one of {', '.join(KINDS)}, got {kind!r}"))
+        raise KbInputError(InputProblem(path, meta.line_of("kind"), f"kind 必须是 {', '.join(KINDS)} 之一，现在是 {kind!r}"))
     valid_from = _as_date(meta.get("valid_from"), "valid_from", meta, path)
     valid_until = _as_date(meta.get("valid_until"), "valid_until", meta, path)
     if kind == "article" and (valid_from or valid_until):
         key = "valid_from" if valid_from else "valid_until"
-        raise KbInputError(InputProblem(path, meta.line_of(key), f"'{key}' is only for announcements"))
+        raise KbInputError(InputProblem(path, meta.line_of(key), f"'{key}' 只用于公告（kind: announcement）"))
     if kind == "announcement" and valid_from is None:
-        raise KbInputError(InputProblem(path, meta.line, "an announcement needs 'valid_from'"))
+        raise KbInputError(InputProblem(path, meta.line, "公告必须有 'valid_from'"))
     if valid_from and valid_until and valid_until < valid_from:
-        raise KbInputError(InputProblem(path, meta.line_of("valid_until"), "'valid_until' is before 'valid_from'"))
+        raise KbInputError(InputProblem(path, meta.line_of("valid_until"), "'valid_until' 早于 'valid_from'"))
     skip, verbatim = _scan_body(text, body_start, article_path or path)
     if body_start:
         skip.insert(0, (0, body_start))

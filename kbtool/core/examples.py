@@ -29,14 +29,14 @@ def run_examples(detector: Detector, rules: list[Rule] | None = None) -> tuple[i
             if ex.before is not None:
                 found = [f for f in detector.check(ex.before) if f.rule == rule.id]
                 if not found:
-                    failures.append(ExampleFailure(rule, ex.line, f"not flagged: {ex.before!r}"))
+                    failures.append(ExampleFailure(rule, ex.line, f"没有标出：{ex.before!r}"))
                 elif ex.after is not None:
                     got = apply_edits(ex.before, first_suggestion_edits(found))
                     if got != ex.after:
-                        failures.append(ExampleFailure(rule, ex.line, f"expected {ex.after!r}, got {got!r}"))
+                        failures.append(ExampleFailure(rule, ex.line, f"应改为 {ex.after!r}，实际是 {got!r}"))
             if ex.clean is not None:
                 found = [f for f in detector.check(ex.clean) if f.rule == rule.id]
                 if found:
-                    spans = ", ".join(repr(f.text) for f in found)
-                    failures.append(ExampleFailure(rule, ex.line, f"clean example flagged at {spans}: {ex.clean!r}"))
+                    spans = "、".join(repr(f.text) for f in found)
+                    failures.append(ExampleFailure(rule, ex.line, f"干净示例被标出了 {spans}：{ex.clean!r}"))
     return count, failures

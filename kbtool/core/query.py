@@ -171,7 +171,7 @@ def parse_synonyms(text: str, path: str) -> SynonymTable:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise KbInputError(InputProblem(path, line, f"invalid YAML: {getattr(exc, 'problem', None) or exc}")) from None
+        raise KbInputError(InputProblem(path, line, f"YAML 格式错误：{getattr(exc, 'problem', None) or exc}")) from None
     if root is None:
         return SynonymTable()
     problems: list[InputProblem] = []
@@ -180,39 +180,39 @@ def parse_synonyms(text: str, path: str) -> SynonymTable:
         return node.start_mark.line + 1
 
     if not isinstance(root, yaml.MappingNode):
-        raise KbInputError(InputProblem(path, line_of(root), "synonym file must be a mapping with a 'synonyms' list"))
+        raise KbInputError(InputProblem(path, line_of(root), "同义词文件必须是含 'synonyms' 列表的映射"))
     groups_node: yaml.Node | None = None
     for key_node, value_node in root.value:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
         if key == "synonyms":
             groups_node = value_node
         else:
-            problems.append(InputProblem(path, line_of(key_node), f"unknown key {key!r} (expected only 'synonyms')"))
+            problems.append(InputProblem(path, line_of(key_node), f"未知的键 {key!r}（只能有 'synonyms'）"))
     if groups_node is None:
-        problems.append(InputProblem(path, line_of(root), "missing 'synonyms' (a list of groups like [挂失, 卡丢了])"))
+        problems.append(InputProblem(path, line_of(root), "缺少 'synonyms'（同义词组的列表，例如 [挂失, 卡丢了]）"))
         raise KbInputError(problems)
     if isinstance(groups_node, yaml.ScalarNode) and groups_node.tag.endswith(":null"):
         if problems:
             raise KbInputError(problems)
         return SynonymTable()
     if not isinstance(groups_node, yaml.SequenceNode):
-        raise KbInputError([*problems, InputProblem(path, line_of(groups_node), "'synonyms' must be a list of groups")])
+        raise KbInputError([*problems, InputProblem(path, line_of(groups_node), "'synonyms' 必须是同义词组的列表")])
     groups: list[SynonymGroup] = []
     for group_node in groups_node.value:
         line = line_of(group_node)
         if not isinstance(group_node, yaml.SequenceNode):
-            problems.append(InputProblem(path, line, "a synonym group must be a list of terms, like [挂失, 卡丢了]"))
+            problems.append(InputProblem(path, line, "同义词组必须是词的列表，例如 [挂失, 卡丢了]"))
             continue
         terms: list[str] = []
         bad = False
         for item in group_node.value:
             if not isinstance(item, yaml.ScalarNode) or item.tag.endswith((":null", ":bool")):
-                problems.append(InputProblem(path, line_of(item), "a synonym must be a word or phrase (text)"))
+                problems.append(InputProblem(path, line_of(item), "同义词必须是词或短语（文本）"))
                 bad = True
                 continue
             term = normalize_query(str(item.value))
             if not term:
-                problems.append(InputProblem(path, line_of(item), "empty synonym"))
+                problems.append(InputProblem(path, line_of(item), "同义词为空"))
                 bad = True
                 continue
             if term not in terms:
@@ -220,7 +220,7 @@ def parse_synonyms(text: str, path: str) -> SynonymTable:
         if bad:
             continue
         if len(terms) < 2:
-            problems.append(InputProblem(path, line, "a synonym group needs at least two different terms"))
+            problems.append(InputProblem(path, line, "同义词组至少要有两个不同的词"))
             continue
         groups.append(SynonymGroup(tuple(terms), "domain", f"{path}:{line}"))
     if problems:

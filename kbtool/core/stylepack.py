@@ -127,11 +127,11 @@ def _str_list(value: Any, what: str, path: str, line: int, rule: str | None = No
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, list):
-        raise _problem(path, line, f"'{what}' must be a list of strings", rule)
+        raise _problem(path, line, f"'{what}' 必须是字符串列表", rule)
     out = []
     for item in value:
         if isinstance(item, bool) or not isinstance(item, (str, int)) or not str(item).strip():
-            raise _problem(path, line, f"'{what}' must hold non-empty strings, got {item!r}", rule)
+            raise _problem(path, line, f"'{what}' 里只能是非空的字符串，现在有 {item!r}", rule)
         out.append(str(item))
     return tuple(out)
 
@@ -142,36 +142,36 @@ _GROUP_REF = re.compile(r"\\(?:g<([^>]+)>|(\d+))")
 def _check_template(template: str, regex: re.Pattern[str] | None, path: str, line: int, rule: str) -> None:
     for m in _GROUP_REF.finditer(template):
         if regex is None:
-            raise _problem(path, line, f"replacement {template!r} uses a capture but the rule has no pattern", rule)
+            raise _problem(path, line, f"替换 {template!r} 引用了捕获组，但这条规则没有 pattern", rule)
         name, number = m.group(1), m.group(2)
         if number is not None and int(number) > regex.groups:
-            raise _problem(path, line, f"replacement {template!r} refers to group {number}, the pattern has {regex.groups}", rule)
+            raise _problem(path, line, f"替换 {template!r} 引用了第 {number} 组，但 pattern 只有 {regex.groups} 组", rule)
         if name is not None and not name.isdigit() and name not in regex.groupindex:
-            raise _problem(path, line, f"replacement {template!r} refers to unknown group '{name}'", rule)
+            raise _problem(path, line, f"替换 {template!r} 引用了不存在的组 '{name}'", rule)
         if name is not None and name.isdigit() and int(name) > regex.groups:
-            raise _problem(path, line, f"replacement {template!r} refers to group {name}, the pattern has {regex.groups}", rule)
+            raise _problem(path, line, f"替换 {template!r} 引用了第 {name} 组，但 pattern 只有 {regex.groups} 组", rule)
 
 
 def _examples(raw: Any, path: str, rule_id: str, line: int) -> tuple[Example, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise _problem(path, line, "'examples' must be a list", rule_id)
+        raise _problem(path, line, "'examples' 必须是列表", rule_id)
     out = []
     for item in raw:
         if not isinstance(item, LineDict):
-            raise _problem(path, line, f"an example must be a mapping with before/after or clean, got {item!r}", rule_id)
+            raise _problem(path, line, f"示例必须是含 before/after 或 clean 的映射，现在是 {item!r}", rule_id)
         unknown = set(map(str, item)) - {"before", "after", "clean"}
         if unknown:
             key = sorted(unknown)[0]
-            raise _problem(path, item.line_of(key), f"unknown example field '{key}' (use before, after, clean)", rule_id)
+            raise _problem(path, item.line_of(key), f"未知的示例字段 '{key}'（可用：before、after、clean）", rule_id)
         for key in item:
             if not isinstance(item[key], str):
-                raise _problem(path, item.line_of(key), f"example '{key}' must be a string", rule_id)
+                raise _problem(path, item.line_of(key), f"示例的 '{key}' 必须是字符串", rule_id)
         if "after" in item and "before" not in item:
-            raise _problem(path, item.line, "example has 'after' without 'before'", rule_id)
+            raise _problem(path, item.line, "示例有 'after' 却没有 'before'", rule_id)
         if not item.keys() & {"before", "clean"}:
-            raise _problem(path, item.line, "example needs 'before' or 'clean'", rule_id)
+            raise _problem(path, item.line, "示例需要 'before' 或 'clean'", rule_id)
         out.append(Example(line=item.line, before=item.get("before"), after=item.get("after"), clean=item.get("clean")))
     return tuple(out)
 
@@ -179,41 +179,41 @@ def _examples(raw: Any, path: str, rule_id: str, line: int) -> tuple[Example, ..
 def parse_rule(raw: Any, path: str, categories: tuple[str, ...] = CATEGORIES) -> Rule:
     """Validate one rule mapping."""
     if not isinstance(raw, LineDict):
-        raise _problem(path, None, f"a rule must be a mapping, got {type(raw).__name__}")
+        raise _problem(path, None, f"规则必须是映射，现在是 {type(raw).__name__}")
     line = raw.line
     rule_id = raw.get("id")
     if not isinstance(rule_id, str) or not RULE_ID_RE.match(rule_id):
-        raise _problem(path, raw.line_of("id"), f"rule id must be lower-case ASCII like 'official.yuyi', got {rule_id!r}")
+        raise _problem(path, raw.line_of("id"), f"规则 id 必须是 'official.yuyi' 这样的小写 ASCII，现在是 {rule_id!r}")
     unknown = sorted(set(map(str, raw)) - RULE_FIELDS)
     if unknown:
-        raise _problem(path, raw.line_of(unknown[0]), f"unknown field '{unknown[0]}' (known: {', '.join(sorted(RULE_FIELDS))})", rule_id)
+        raise _problem(path, raw.line_of(unknown[0]), f"未知的字段 '{unknown[0]}'（可用：{', '.join(sorted(RULE_FIELDS))}）", rule_id)
     level = raw.get("level")
     if level not in LEVELS:
-        raise _problem(path, raw.line_of("level"), f"level must be one of {', '.join(LEVELS)}, got {level!r}", rule_id)
+        raise _problem(path, raw.line_of("level"), f"level 必须是 {', '.join(LEVELS)} 之一，现在是 {level!r}", rule_id)
     category = raw.get("category")
     if category not in categories:
-        raise _problem(path, raw.line_of("category"), f"category must be one of {', '.join(categories)}, got {category!r}", rule_id)
+        raise _problem(path, raw.line_of("category"), f"category 必须是 {', '.join(categories)} 之一，现在是 {category!r}", rule_id)
     message = raw.get("message")
     if not isinstance(message, str) or not message.strip():
-        raise _problem(path, raw.line_of("message"), "'message' must be a non-empty string", rule_id)
+        raise _problem(path, raw.line_of("message"), "'message' 必须是非空的字符串", rule_id)
     phrases = _str_list(raw.get("phrases"), "phrases", path, raw.line_of("phrases"), rule_id)
     pattern = raw.get("pattern")
     builtin = raw.get("builtin")
     given = [k for k in ("phrases", "pattern", "builtin") if raw.get(k) not in (None, [], "")]
     if len(given) != 1:
-        raise _problem(path, line, "a rule needs exactly one of 'phrases', 'pattern' or 'builtin'", rule_id)
+        raise _problem(path, line, "规则必须有 'phrases'、'pattern'、'builtin' 三者之一，且只能有一个", rule_id)
     regex = None
     if pattern is not None:
         if not isinstance(pattern, str):
-            raise _problem(path, raw.line_of("pattern"), "'pattern' must be a string", rule_id)
+            raise _problem(path, raw.line_of("pattern"), "'pattern' 必须是字符串", rule_id)
         try:
             regex = re.compile(pattern)
         except re.error as exc:
-            raise _problem(path, raw.line_of("pattern"), f"bad pattern {pattern!r}: {exc}", rule_id) from None
+            raise _problem(path, raw.line_of("pattern"), f"pattern {pattern!r} 不是有效的正则表达式：{exc}", rule_id) from None
         if regex.search("") is not None and regex.fullmatch("") is not None:
-            raise _problem(path, raw.line_of("pattern"), f"pattern {pattern!r} matches the empty string", rule_id)
+            raise _problem(path, raw.line_of("pattern"), f"pattern {pattern!r} 会匹配空字符串", rule_id)
     if builtin is not None and builtin not in BUILTINS:
-        raise _problem(path, raw.line_of("builtin"), f"unknown builtin {builtin!r} (known: {', '.join(BUILTINS)})", rule_id)
+        raise _problem(path, raw.line_of("builtin"), f"未知的 builtin {builtin!r}（可用：{', '.join(BUILTINS)}）", rule_id)
     replacements = tuple(
         "" if r == "" else r for r in _str_list_allow_empty(raw.get("replace"), path, raw.line_of("replace"), rule_id)
     )
@@ -224,21 +224,21 @@ def parse_rule(raw: Any, path: str, categories: tuple[str, ...] = CATEGORIES) ->
     if isinstance(fuzzy_raw, LineDict):
         extra = set(map(str, fuzzy_raw)) - {"min_score"}
         if extra:
-            raise _problem(path, raw.line_of("fuzzy"), f"unknown fuzzy setting '{sorted(extra)[0]}' (known: min_score)", rule_id)
+            raise _problem(path, raw.line_of("fuzzy"), f"未知的 fuzzy 设置 '{sorted(extra)[0]}'（可用：min_score）", rule_id)
         score = fuzzy_raw.get("min_score", DEFAULT_FUZZY_SCORE)
         if isinstance(score, bool) or not isinstance(score, (int, float)) or not 50 <= score <= 100:
-            raise _problem(path, raw.line_of("fuzzy"), f"fuzzy min_score must be a number from 50 to 100, got {score!r}", rule_id)
+            raise _problem(path, raw.line_of("fuzzy"), f"fuzzy 的 min_score 必须是 50 到 100 之间的数，现在是 {score!r}", rule_id)
         fuzzy, min_score = True, float(score)
     elif isinstance(fuzzy_raw, bool):
         fuzzy = fuzzy_raw
     else:
-        raise _problem(path, raw.line_of("fuzzy"), "'fuzzy' must be true, false or {min_score: N}", rule_id)
+        raise _problem(path, raw.line_of("fuzzy"), "'fuzzy' 必须是 true、false 或 {min_score: N}", rule_id)
     if fuzzy and not phrases:
-        raise _problem(path, raw.line_of("fuzzy"), "fuzzy matching needs 'phrases'", rule_id)
+        raise _problem(path, raw.line_of("fuzzy"), "模糊匹配（fuzzy）需要 'phrases'", rule_id)
     if "safe" in raw and not isinstance(raw["safe"], bool):
-        raise _problem(path, raw.line_of("safe"), "'safe' must be true or false", rule_id)
+        raise _problem(path, raw.line_of("safe"), "'safe' 必须是 true 或 false", rule_id)
     if "boundary" in raw and raw["boundary"] not in (True, False, "start", "end"):
-        raise _problem(path, raw.line_of("boundary"), "'boundary' must be true, false, start or end", rule_id)
+        raise _problem(path, raw.line_of("boundary"), "'boundary' 必须是 true、false、start 或 end", rule_id)
     repeat = None
     if raw.get("repeat") is not None:
         rep = raw["repeat"]
@@ -246,24 +246,24 @@ def parse_rule(raw: Any, path: str, categories: tuple[str, ...] = CATEGORIES) ->
             isinstance(rep[k], int) and not isinstance(rep[k], bool) and rep[k] >= 1 for k in rep
         )
         if not ok or rep["max"] >= rep["window"]:
-            raise _problem(path, raw.line_of("repeat"), "'repeat' must be {max: N, window: M} with 1 <= N < M", rule_id)
+            raise _problem(path, raw.line_of("repeat"), "'repeat' 必须是 {max: N, window: M}，且 1 <= N < M", rule_id)
         if not phrases:
-            raise _problem(path, raw.line_of("repeat"), "a repetition rule needs 'phrases'", rule_id)
+            raise _problem(path, raw.line_of("repeat"), "重复规则（repeat）需要 'phrases'", rule_id)
         repeat = (rep["max"], rep["window"])
     link = raw.get("link")
     if link is not None and not isinstance(link, str):
-        raise _problem(path, raw.line_of("link"), "'link' must be a string", rule_id)
+        raise _problem(path, raw.line_of("link"), "'link' 必须是字符串", rule_id)
     helper = raw.get("helper")
     if helper is not None:
         from kbtool.core.speakable import HELPER_NAMES
 
         if helper not in HELPER_NAMES:
-            raise _problem(path, raw.line_of("helper"), f"unknown helper {helper!r} (known: {', '.join(HELPER_NAMES)})", rule_id)
+            raise _problem(path, raw.line_of("helper"), f"未知的 helper {helper!r}（可用：{', '.join(HELPER_NAMES)}）", rule_id)
     scope = raw.get("scope", "sentence" if builtin else "word")
     if scope not in ("word", "sentence"):
-        raise _problem(path, raw.line_of("scope"), f"'scope' must be word or sentence, got {scope!r}", rule_id)
+        raise _problem(path, raw.line_of("scope"), f"'scope' 必须是 word 或 sentence，现在是 {scope!r}", rule_id)
     if scope == "sentence" and phrases:
-        raise _problem(path, raw.line_of("scope"), "'scope: sentence' is for patterns and builtins", rule_id)
+        raise _problem(path, raw.line_of("scope"), "'scope: sentence' 只用于 pattern 和 builtin 规则", rule_id)
     default_safe = bool(phrases) and len(replacements) == 1 and repeat is None
     return Rule(
         id=rule_id, level=level, category=category, message=message.strip(), phrases=phrases,
@@ -282,7 +282,7 @@ def _str_list_allow_empty(value: Any, path: str, line: int, rule: str) -> tuple[
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _problem(path, line, "'replace' must be a list of strings", rule)
+        raise _problem(path, line, "'replace' 必须是字符串列表", rule)
     return tuple(value)
 
 
@@ -292,34 +292,34 @@ def parse_pack_source(data: Any, path: str, *, rule_file: bool = False, categori
         data = LineDict()
         data.line, data.key_lines = 1, {}
     if not isinstance(data, LineDict):
-        raise _problem(path, 1, "a style file must be a YAML mapping")
+        raise _problem(path, 1, "风格包文件必须是 YAML 映射（key: value）")
     allowed = RULE_FILE_FIELDS if rule_file else PACK_FIELDS
     unknown = sorted(set(map(str, data)) - allowed)
     if unknown:
-        raise _problem(path, data.line_of(unknown[0]), f"unknown field '{unknown[0]}' (known: {', '.join(sorted(allowed))})")
+        raise _problem(path, data.line_of(unknown[0]), f"未知的字段 '{unknown[0]}'（可用：{', '.join(sorted(allowed))}）")
     cats = CATEGORIES + tuple(c for c in categories if c not in CATEGORIES)
     cats += tuple(c for c in _str_list(data.get("categories"), "categories", path, data.line_of("categories")) if c not in cats)
     raw_rules = data.get("rules") or []
     if not isinstance(raw_rules, list):
-        raise _problem(path, data.line_of("rules"), "'rules' must be a list")
+        raise _problem(path, data.line_of("rules"), "'rules' 必须是列表")
     rules = tuple(parse_rule(r, path, cats) for r in raw_rules)
     settings = data.get("settings") or {}
     if not isinstance(settings, dict):
-        raise _problem(path, data.line_of("settings"), "'settings' must be a mapping")
+        raise _problem(path, data.line_of("settings"), "'settings' 必须是映射")
     for key, value in settings.items():
         if key not in SETTINGS_FIELDS:
-            raise _problem(path, settings.line_of(key), f"unknown setting '{key}' (known: {', '.join(sorted(SETTINGS_FIELDS))})")
+            raise _problem(path, settings.line_of(key), f"未知的设置 '{key}'（可用：{', '.join(sorted(SETTINGS_FIELDS))}）")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise _problem(path, settings.line_of(key), f"setting '{key}' must be a positive number")
+            raise _problem(path, settings.line_of(key), f"设置 '{key}' 必须是正数")
     masking = _str_list(data.get("masking"), "masking", path, data.line_of("masking"))
     for pattern in masking:
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise _problem(path, data.line_of("masking"), f"bad masking pattern {pattern!r}: {exc}") from None
+            raise _problem(path, data.line_of("masking"), f"masking 的 {pattern!r} 不是有效的正则表达式：{exc}") from None
     name = data.get("name", "")
     if not isinstance(name, str):
-        raise _problem(path, data.line_of("name"), "'name' must be a string")
+        raise _problem(path, data.line_of("name"), "'name' 必须是字符串")
     return PackSource(
         path=path,
         name=name,
@@ -348,7 +348,7 @@ def _check_duplicates(rules: list[Rule]) -> None:
     for rule in rules:
         if rule.id in seen:
             first = seen[rule.id]
-            raise _problem(rule.source, rule.line, f"duplicate rule id (first defined at {first.source}:{first.line})", rule.id)
+            raise _problem(rule.source, rule.line, f"规则 id 重复（首次定义在 {first.source}:{first.line}）", rule.id)
         seen[rule.id] = rule
 
 
@@ -367,7 +367,7 @@ def layer(parents: list[Pack], child: PackSource) -> Pack:
         sources.extend(s for s in parent.sources if s not in sources)
     for rule_id in child.disable:
         if rule_id not in rules:
-            raise _problem(child.path, None, f"'disable' names unknown rule '{rule_id}'")
+            raise _problem(child.path, None, f"'disable' 里的规则 '{rule_id}' 不存在")
         del rules[rule_id]
     rules.update({r.id: r for r in child.rules})
     protected.extend(p for p in child.protected if p not in protected)

@@ -38,11 +38,11 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
             hash(key)
         except TypeError:
             raise yaml.constructor.ConstructorError(
-                None, None, "unhashable mapping key", key_node.start_mark
+                None, None, "映射的键不能是列表或映射", key_node.start_mark
             ) from None
         if key in out:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
+                None, None, f"重复的键 {key!r}", key_node.start_mark
             )
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[str(key)] = key_node.start_mark.line + 1
@@ -60,7 +60,7 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 + line_offset if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise KbInputError(InputProblem(path, line, f"invalid YAML: {problem}")) from None
+        raise KbInputError(InputProblem(path, line, f"YAML 格式错误：{problem}")) from None
 
 
 def shift_lines(data: Any, offset: int) -> None:

@@ -31,7 +31,7 @@ def _walk(root: Path, problems: list[InputProblem]) -> list[Path]:
     locked: list[InputProblem] = []
 
     def unreadable(exc: OSError) -> None:
-        locked.append(InputProblem(exc.filename or str(root), None, f"cannot read folder: {exc.strerror}"))
+        locked.append(InputProblem(exc.filename or str(root), None, f"无法读取文件夹：{exc.strerror}"))
 
     for folder, dirs, names in os.walk(root, onerror=unreadable):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
@@ -48,7 +48,7 @@ def iter_files(paths: Iterable[Path], problems: list[InputProblem]) -> list[Path
         elif path.is_file():
             files.append(path)
         else:
-            problems.append(InputProblem(str(path), None, "no such file or folder"))
+            problems.append(InputProblem(str(path), None, "文件或文件夹不存在"))
     return files
 
 
@@ -56,7 +56,7 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise KbInputError(InputProblem(str(path), None, f"cannot read: {exc.strerror}")) from None
+        raise KbInputError(InputProblem(str(path), None, f"无法读取：{exc.strerror}")) from None
 
 
 def read_article(path: Path) -> Article:
@@ -84,7 +84,7 @@ def load_articles(paths: Iterable[Path]) -> KbLoad:
         if article.id in seen:
             line = article.meta_lines.get("id")
             result.problems.append(
-                InputProblem(article.path, line, f"duplicate article id '{article.id}' (also in {seen[article.id].path})")
+                InputProblem(article.path, line, f"文章 id '{article.id}' 重复（{seen[article.id].path} 也用了）")
             )
         else:
             seen[article.id] = article

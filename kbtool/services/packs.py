@@ -36,15 +36,15 @@ def resolve(spec: str, base: Path | None = None, extra_dirs: list[Path] | None =
                 return option
             if option.is_file():
                 return option
-    where = ", ".join(str(d) for d in search_dirs(extra_dirs))
-    raise KbInputError(InputProblem(spec, None, f"style pack not found (looked for a file or a folder with {PACK_FILE} in {where})"))
+    where = "、".join(str(d) for d in search_dirs(extra_dirs))
+    raise KbInputError(InputProblem(spec, None, f"找不到风格包（在 {where} 里找过同名文件或含 {PACK_FILE} 的文件夹）"))
 
 
 def _read_yaml(path: Path):  # type: ignore[no-untyped-def]
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise KbInputError(InputProblem(str(path), None, f"cannot read: {exc.strerror}")) from None
+        raise KbInputError(InputProblem(str(path), None, f"无法读取：{exc.strerror}")) from None
     text, _ = decode(data, str(path))
     return load_yaml(text, str(path))
 
@@ -72,7 +72,7 @@ def _load(path: Path, stack: list[Path], extra_dirs: list[Path] | None) -> Pack:
     path = path.resolve()
     if path in stack:
         chain = " -> ".join(p.name for p in [*stack, path])
-        raise KbInputError(InputProblem(str(stack[-1]), None, f"cycle in 'extends': {chain}"))
+        raise KbInputError(InputProblem(str(stack[-1]), None, f"'extends' 形成了循环：{chain}"))
     source = read_source(path)
     base = path if path.is_dir() else path.parent
     parents = []
@@ -80,6 +80,6 @@ def _load(path: Path, stack: list[Path], extra_dirs: list[Path] | None) -> Pack:
         try:
             parent_path = resolve(parent_spec, base=base.parent if path.is_dir() else base, extra_dirs=extra_dirs)
         except KbInputError:
-            raise KbInputError(InputProblem(source.path, None, f"'extends' names unknown pack '{parent_spec}'")) from None
+            raise KbInputError(InputProblem(source.path, None, f"'extends' 里的风格包 '{parent_spec}' 不存在")) from None
         parents.append(_load(parent_path, [*stack, path], extra_dirs))
     return layer(parents, source)

@@ -238,7 +238,7 @@ def load_synonyms(kb_dir: Path) -> SynonymTable:
     except FileNotFoundError:
         return SynonymTable()
     except OSError as exc:
-        raise KbInputError(InputProblem(str(path), None, f"cannot read: {exc.strerror}")) from None
+        raise KbInputError(InputProblem(str(path), None, f"无法读取：{exc.strerror}")) from None
     from kbtool.core.article import decode
 
     text, _ = decode(data, str(path))

@@ -534,7 +534,7 @@ class Store:
                     raise
                 time.sleep(0.05)
         if str(mode).lower() != "wal" and str(self.db_path) != ":memory:":
-            raise sqlite3.DatabaseError(f"cannot switch to WAL (journal_mode={mode})")
+            raise sqlite3.DatabaseError(f"无法切换到 WAL 日志模式（journal_mode={mode}）")
         self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.execute("PRAGMA foreign_keys = ON")
 
@@ -776,7 +776,7 @@ class Store:
     @staticmethod
     def _claim(claimed: dict[str, str], art_id: str, path: str, report: SyncReport) -> bool:
         if art_id in claimed:
-            report.problems.append(InputProblem(path, None, f"duplicate article id '{art_id}' (also in {claimed[art_id]})"))
+            report.problems.append(InputProblem(path, None, f"文章 id '{art_id}' 重复（{claimed[art_id]} 也用了）"))
             return False
         claimed[art_id] = path
         return True
@@ -1370,7 +1370,7 @@ def _json_default(value: object) -> object:
         return value.to_dict()
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    raise TypeError(f"{type(value).__name__} 类型的值不能转成 JSON")
 
 
 def fact_check(source: str, spoken: str) -> FactCheck:

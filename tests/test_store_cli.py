@@ -54,6 +54,8 @@ def test_two_people_take_an_article_from_sync_to_export(kb: Path, tmp_path: Path
     assert "卡丢了请马上打95588挂失" in (tmp_path / "exported" / "card.md").read_text(encoding="utf-8")
     code, out, _ = run(capsys, "history", "card", "--format", "json")
     assert [e["action"] for e in json.loads(out)] == ["sync.new", "save", "submit", "approve"]
+    code, out, _ = run(capsys, "history", "card")  # people read the actions in Chinese; JSON keeps the ids
+    assert [line.split()[3] for line in out.splitlines()] == ["导入", "保存", "提交审核", "审核通过"]
     code, _, err = run(capsys, "history", "--verify")
     assert code == 0 and "校验通过" in err
 

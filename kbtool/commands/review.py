@@ -75,6 +75,19 @@ def _local(at: str) -> str:
         return at[:19]
 
 
+def _pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns (a Chinese character takes two)."""
+    from kbtool.commands.zh_argparse import cells
+
+    return text + " " * max(0, width - cells(text))
+
+
+def _action_name(action: str) -> str:
+    from kbtool.services.store import ACTION_NAMES
+
+    return ACTION_NAMES.get(action, action)
+
+
 def _done(message: str) -> int:
     print(message, file=sys.stderr)
     return 0
@@ -187,7 +200,7 @@ def cmd_review_list(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         stale = " [原版已过时]" if row["stale"] else ""
-        print(f"{row['id']:<36} r{row['submitted_revision']:<4} {row['author']:<12} {row['title']}{stale}")
+        print(f"{row['id']:<36} r{row['submitted_revision']:<4} {_pad(row['author'], 12)} {row['title']}{stale}")
     print(f"待审核 {len(rows)} 篇", file=sys.stderr)
     return 0
 
@@ -203,7 +216,7 @@ def cmd_review_queue(args: argparse.Namespace) -> int:
         print_json([{**art.to_dict(), "reasons": reasons} for art, reasons in queue])
         return 0
     for art, reasons in queue:
-        print(f"{art.id:<36} {'、'.join(REASON_NAMES[r] for r in reasons):<16} {art.title}")
+        print(f"{art.id:<36} {_pad('、'.join(REASON_NAMES[r] for r in reasons), 20)} {art.title}")
     print(f"编辑待办 {len(queue)} 篇", file=sys.stderr)
     return 0
 
@@ -259,7 +272,7 @@ def cmd_review_show(args: argparse.Namespace) -> int:
     if view.comments:
         console.print("\n[bold]意见[/bold]：")
         for e in view.comments:
-            console.print(f"  {_local(e.at)} {_escape(e.user)} {e.action} r{e.revision}：{_escape(str(e.detail['comment']))}")
+            console.print(f"  {_local(e.at)} {_escape(e.user)} {_action_name(e.action)} r{e.revision}：{_escape(str(e.detail['comment']))}")
     return 0
 
 
@@ -285,7 +298,7 @@ def cmd_flags_list(args: argparse.Namespace) -> int:
         return 0
     for f in flags:
         done = f"  已处理：{f.resolved_by}，{f.resolution}" if f.resolved_at else ""
-        print(f"#{f.id:<4} {f.article_id:<36} {f.flagged_by:<12} {f.reason}{done}")
+        print(f"#{f.id:<4} {f.article_id:<36} {_pad(f.flagged_by, 12)} {f.reason}{done}")
     return 0
 
 
@@ -310,7 +323,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             detail = "，".join(f"{k}={v}" for k, v in e.detail.items())
             hashes = f" 源 {e.source_hash[:10]}" if e.source_hash else ""
             hashes += f" 稿 {e.text_hash[:10]}" if e.text_hash else ""
-            print(f"{_local(e.at)} {e.user:<12} {e.action:<16}{art}{rev}{hashes}  {detail}".rstrip())
+            print(f"{_local(e.at)} {_pad(e.user, 12)} {_pad(_action_name(e.action), 18)}{art}{rev}{hashes}  {detail}".rstrip())
     for problem in problems:
         print(f"kbtool: {problem}", file=sys.stderr)
     if args.verify and not problems:
@@ -382,7 +395,7 @@ def cmd_styles_stats(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json([s.to_dict() for s in stats])
         return 0
-    print(f"{'规则':<36} {'采纳率':>6} {'采纳':>4} {'手改':>4} {'驳回':>4} {'未定':>4}")
+    print(_pad("规则", 36) + "".join(" " + _pad("", 6 - 2 * len(label)) + label for label in ("采纳率", "采纳", "手改", "驳回", "未定")))
     for s in stats:
         rate = "—" if s.acceptance is None else f"{s.acceptance:.0%}"
         print(f"{s.rule:<36} {rate:>6} {s.accepted:>6} {s.edited:>6} {s.rejected:>6} {s.undecided:>6}")

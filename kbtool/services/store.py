@@ -46,6 +46,12 @@ STATE_NAMES = {
     "none": "无口语稿", "draft": "草稿", "in_review": "审核中", "changes_requested": "退回修改",
     "rejected": "已驳回", "approved": "已通过", "archived": "已归档",
 }
+ACTION_NAMES = {  # audit-log actions as people read them (the log and JSON keep the English ids)
+    "sync.new": "导入", "sync.change": "原文修改", "sync.delete": "原文删除", "sync.restore": "原文恢复",
+    "sync.move": "原文移动", "stale": "通过的版本过期", "save": "保存", "conflict": "保存冲突（已另存）",
+    "submit": "提交审核", "approve": "审核通过", "request_changes": "退回修改", "reject": "驳回",
+    "override": "跳过事实核对", "archive": "归档", "flag": "坐席报错", "flag.resolve": "处理报错", "migrate": "升级数据库",
+}
 _ARTICLE_COLS = ("id, title, kind, category, path, body, source_hash, state, head_revision, approved_revision,"
                  " approved_source_hash, approved_by, approved_at, deleted, valid_until, review_by,"
                  " (SELECT COUNT(*) FROM flags f WHERE f.article_id = articles.id AND f.resolved_at IS NULL)")

@@ -180,7 +180,7 @@ class Parser(ChineseArgumentParser):
 
 
 def add_common_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--style", metavar="风格包", help="风格包名称或路径（默认：default）")
+    p.add_argument("--style", metavar="规则包", help="规则包名称或路径（默认：default）")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="彩色输出：auto 在终端里着色（默认），always 总是，never 从不")
 
@@ -202,9 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="大知识库用几个进程检查（默认：每个 CPU 一个；200 个文件起才并行）")
     check.set_defaults(func=cmd_check)
 
-    styles = sub.add_parser("styles", help="查看和测试风格包", description="查看和测试风格包。")
+    styles = sub.add_parser("styles", help="查看和测试规则包", description="查看和测试规则包。")
     styles_sub = styles.add_subparsers(dest="styles_command", required=True, metavar="子命令")
-    s_list = styles_sub.add_parser("list", help="列出当前风格包的所有规则", description="列出当前风格包的所有规则。")
+    s_list = styles_sub.add_parser("list", help="列出当前规则包的所有规则", description="列出当前规则包的所有规则。")
     common(s_list)
     s_list.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认：text）")
     s_list.set_defaults(func=cmd_styles_list)

@@ -100,7 +100,7 @@ def test_missing_path_and_missing_pack_are_usage_errors(setup, capsys):
     pack, kb = setup
     assert run(["check", str(kb / "nope.md"), "--style", str(pack)], capsys)[0] == 2
     code, _, err = run(["check", str(kb), "--style", "no-such-pack"], capsys)
-    assert code == 2 and "kbtool: no-such-pack: 找不到风格包" in err
+    assert code == 2 and "kbtool: no-such-pack: 找不到规则包" in err
 
 
 def test_styles_list_json_lists_every_rule(setup, capsys):

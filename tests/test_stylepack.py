@@ -69,7 +69,7 @@ def test_cycle_in_extends_is_reported(write):
 
 
 def test_unknown_parent_pack_is_reported(write):
-    assert "'extends' 里的风格包 'nope' 不存在" in _pack_error(write, "extends: [nope]\n")
+    assert "'extends' 里的规则包 'nope' 不存在" in _pack_error(write, "extends: [nope]\n")
 
 
 def test_malformed_yaml_names_the_line(write):

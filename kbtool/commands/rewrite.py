@@ -336,7 +336,7 @@ def register(sub, common) -> None:  # type: ignore[no-untyped-def]
     dr.add_argument("article", metavar="文章", help="文章 ID 或路径")
     dr.add_argument("--kb", nargs="*", default=["kb"], metavar="目录", help="在哪里按 ID 查找文章（默认：kb/）")
     dr.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认：text）")
-    dr.add_argument("--no-helpers", action="store_true", help="只用风格包自己的建议，不用结构改写助手")
+    dr.add_argument("--no-helpers", action="store_true", help="只用规则包自己的建议，不用结构改写助手")
     dr.add_argument("--today", metavar="日期", help="日期的参照日期（默认：今天）")
     common(dr)
     dr.set_defaults(func=cmd_rewrite)

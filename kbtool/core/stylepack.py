@@ -292,7 +292,7 @@ def parse_pack_source(data: Any, path: str, *, rule_file: bool = False, categori
         data = LineDict()
         data.line, data.key_lines = 1, {}
     if not isinstance(data, LineDict):
-        raise _problem(path, 1, "风格包文件必须是 YAML 映射（key: value）")
+        raise _problem(path, 1, "规则包文件必须是 YAML 映射（key: value）")
     allowed = RULE_FILE_FIELDS if rule_file else PACK_FIELDS
     unknown = sorted(set(map(str, data)) - allowed)
     if unknown:

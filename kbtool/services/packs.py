@@ -37,7 +37,7 @@ def resolve(spec: str, base: Path | None = None, extra_dirs: list[Path] | None =
             if option.is_file():
                 return option
     where = "、".join(str(d) for d in search_dirs(extra_dirs))
-    raise KbInputError(InputProblem(spec, None, f"找不到风格包（在 {where} 里找过同名文件或含 {PACK_FILE} 的文件夹）"))
+    raise KbInputError(InputProblem(spec, None, f"找不到规则包（在 {where} 里找过同名文件或含 {PACK_FILE} 的文件夹）"))
 
 
 def _read_yaml(path: Path):  # type: ignore[no-untyped-def]
@@ -80,6 +80,6 @@ def _load(path: Path, stack: list[Path], extra_dirs: list[Path] | None) -> Pack:
         try:
             parent_path = resolve(parent_spec, base=base.parent if path.is_dir() else base, extra_dirs=extra_dirs)
         except KbInputError:
-            raise KbInputError(InputProblem(source.path, None, f"'extends' 里的风格包 '{parent_spec}' 不存在")) from None
+            raise KbInputError(InputProblem(source.path, None, f"'extends' 里的规则包 '{parent_spec}' 不存在")) from None
         parents.append(_load(parent_path, [*stack, path], extra_dirs))
     return layer(parents, source)

@@ -799,7 +799,7 @@ def masking_patterns(style: str | None = None) -> tuple[re.Pattern[str], ...]:
                 where = resolve(spec, base=base).resolve()
             except KbInputError:
                 raise KbInputError(InputProblem(str(_pack_file(seen[-1])), None,
-                                                f"'extends' 里的风格包 '{spec}' 不存在")) from None
+                                                f"'extends' 里的规则包 '{spec}' 不存在")) from None
             if where in seen:
                 chain = " -> ".join(p.name for p in [*seen, where])
                 raise KbInputError(InputProblem(str(seen[-1]), None, f"'extends' 形成了循环：{chain}"))

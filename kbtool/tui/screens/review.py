@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
+from kbtool.services.store import ACTION_NAMES
 from kbtool.tui.format import LEVEL_TEXT, clip, finding_line, mmss
 from kbtool.tui.messages import EntryChanged, ReviewDone, ReviewLoaded, ReviewQueueLoaded, StoreRefused
 from kbtool.tui.screens.base import KbScreen
@@ -24,12 +25,6 @@ from kbtool.tui.widgets.wrapped import WrappedText
 
 DELETED = "strike #e5534b"
 INSERTED = "bold #57ab5a"
-ACTION_LABEL = {
-    "sync.new": "导入", "sync.change": "原文修改", "sync.delete": "原文删除", "sync.restore": "原文恢复",
-    "sync.move": "原文移动", "stale": "通过的版本过期", "save": "保存", "conflict": "保存冲突（已另存）",
-    "submit": "提交审核", "approve": "审核通过", "request_changes": "退回修改", "reject": "驳回",
-    "override": "跳过事实核对", "archive": "归档", "flag": "坐席报错", "flag.resolve": "处理报错", "migrate": "升级数据库",
-}
 VIEWS = ("diff", "spoken", "source")
 VIEW_LABEL = {"diff": "逐词差异", "spoken": "口语稿", "source": "原文"}
 
@@ -77,7 +72,7 @@ def history_text(entries: list[Any], width: int) -> Text:
         rev = f" r{e.revision}" if e.revision else ""
         out.append(f"{when} ", style="dim")
         out.append(f"{e.user} ")
-        out.append(ACTION_LABEL.get(e.action, e.action), style="bold" if e.action in ("approve", "request_changes", "reject") else "")
+        out.append(ACTION_NAMES.get(e.action, e.action), style="bold" if e.action in ("approve", "request_changes", "reject") else "")
         out.append(f"{rev}\n", style="dim")
         comment = e.detail.get("comment") or e.detail.get("reason")
         if comment:

@@ -312,13 +312,17 @@ class Detector:
     ) -> list[_Candidate]:
         out: list[_Candidate] = []
         # Repetition counts clauses, not sentences: agents chain 请您…，请您…，请您… with commas.
-        starts = [s for s, _ in clause_spans(norm)] if any(repeat_hits.values()) else []
+        starts: list[int] | None = None
         for i in self._repeat_rules:
             rule = self.rules[i]
             assert rule.repeat is not None
             most, window = rule.repeat
-            first_hit: dict[int, int] = {}
             phrases = self._repeat_phrases[i]
+            if sum(len(repeat_hits.get(p, ())) for p in phrases) <= most:
+                continue  # too few uses in the whole text to be too many anywhere
+            if starts is None:
+                starts = [s for s, _ in clause_spans(norm)]
+            first_hit: dict[int, int] = {}
             for phrase in phrases:
                 for pos in repeat_hits.get(phrase, []):
                     clause = bisect.bisect_right(starts, pos) - 1

@@ -46,7 +46,7 @@ def unshortcut_detector(default_pack):
     detector._anchors = dict.fromkeys(detector._pattern_rules)
     detector._anchor_chars = frozenset()
     detector._anchor_rules.clear()
-    detector._requires = {i: () for i in detector._pattern_rules}
+    detector._req_groups = {i: () for i in detector._pattern_rules}
     detector._line_rules = set()
     return detector
 

@@ -140,6 +140,19 @@ class Detector:
             else:
                 self._sentence_rules.append(i)
         self._anchor_chars = frozenset(ch for chars in self._anchors.values() if chars for ch in chars)
+        # Required texts by number: single characters are looked up in the text's set of
+        # characters, longer ones found in one Aho-Corasick pass (not one `in` per rule).
+        required = sorted({t for groups in self._requires.values() for alts in groups for t in alts})
+        req_id = {t: k for k, t in enumerate(required)}
+        self._req_single = {t: req_id[t] for t in required if len(t) == 1}
+        long_texts = [t for t in required if len(t) > 1]
+        self._req_long = [req_id[t] for t in long_texts]
+        self._req_ac = (ahocorasick_rs.AhoCorasick(long_texts, matchkind=ahocorasick_rs.MATCHKIND_STANDARD)
+                        if long_texts else None)
+        self._req_groups = {i: tuple(frozenset(req_id[t] for t in alts) for alts in groups)
+                            for i, groups in self._requires.items()}
+        # Patterns whose templates hold captures (\1, \g<x>); the others' suggestions are the templates.
+        self._expands = {i: any("\\" in t for t in self.rules[i].replace) for i in self._pattern_rules}
         self._protected = sorted({normalize(p) for p in pack.protected})
         patterns = list(self._phrase_rules) + self._protected
         self._n_phrases = len(self._phrase_rules)
@@ -216,23 +229,21 @@ class Detector:
         # Patterns worth trying: those without anchors, and those with an anchor character in
         # the text; of these, only those whose required texts all occur.
         active = set(self._unanchored)
-        present = self._anchor_chars.intersection(norm)
+        chars = set(norm)
+        present = self._anchor_chars.intersection(chars)
         for ch in present:
             active.update(self._anchor_rules[ch])
+        found = {self._req_single[ch] for ch in chars.intersection(self._req_single)}
+        if self._req_ac is not None:
+            long_ids = self._req_long
+            found.update(long_ids[k] for k, _, _ in self._req_ac.find_matches_as_indexes(norm, overlapping=True))
         # Where each anchor character occurs (a pattern is tried only there), found on demand:
         # most rules woken by an anchor lack a text they require and never ask.
         at = _Positions(norm)
+        req_groups = self._req_groups
         for i in sorted(active):
-            missing = False
-            for alts in self._requires[i]:  # plain loops: this runs for ~100 rules per text
-                for t in alts:
-                    if t in norm:
-                        break
-                else:
-                    missing = True
-                    break
-            if missing:
-                continue
+            if any(found.isdisjoint(alts) for alts in req_groups[i]):
+                continue  # a text every match contains is missing
             anchors = self._anchors[i]
             rule = self.rules[i]
             assert rule.regex is not None
@@ -248,7 +259,7 @@ class Detector:
                 templates = rule.replace
                 if templates and _traditional_around(folded, norm, start, end):
                     templates = tuple(to_traditional(t) for t in templates)
-                suggestions = tuple(expand(t, m, text) for t in templates)
+                suggestions = tuple(expand(t, m, text) for t in templates) if self._expands[i] else templates
                 cand = _Candidate(i, start, end, suggestions, 100.0, localized=True)
                 (blocks if rule.scope == "sentence" else candidates).append(cand)
         sentences = sentence_spans(norm)

@@ -98,6 +98,16 @@ def test_typing_in_the_draft_changes_exactly_the_typed_stretch(draft, data):
     assert_valid(draft)
 
 
+def test_typing_next_to_a_deleted_line_keeps_the_line_breaks_the_editor_did_not_touch():
+    # the deleted line's seam looked past the typed stretch: the fix once ate both breaks
+    draft = Draft("a", "h", "\n\n我我\n", [Item("r", "r", 2, 4, "我我", ("",))])
+    draft.accept("r")
+    assert draft.render().text == "\n\n"
+    draft.edit_output(0, 1, "")
+    assert draft.render().text == "\n"
+    assert_valid(draft)
+
+
 def test_each_decision_kind_shows_in_the_text_and_in_the_status():
     source = "本行将予以办理，敬请谅解。"
     items = [

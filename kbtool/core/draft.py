@@ -395,11 +395,27 @@ class Draft:
         """Replace draft text ``[start, end)`` with ``text`` (what an editor types in the draft).
 
         Pieces touched by the edit (or right next to it) are frozen into one free edit holding
-        their current text, so everything else renders exactly as before.
+        their current text, so everything else renders exactly as before. A finding just outside
+        the region can still render differently once its neighbour changed (a deleted line's
+        seam looks two characters out), so the frozen region widens until the draft reads
+        exactly as typed; at its widest it is the whole draft, which always does.
         """
         rendered = self.render()
         if not 0 <= start <= end <= len(rendered.text):
             raise ValueError(f"edit {start}-{end} outside the draft (length {len(rendered.text)})")
+        expected = rendered.text[:start] + text + rendered.text[end:]
+        decisions, edits = dict(self.decisions), list(self.edits)
+        slack = 0
+        while True:
+            lo, hi = max(0, start - slack), min(len(rendered.text), end + slack)
+            self._freeze(rendered, lo, hi, expected[lo:hi + len(expected) - len(rendered.text)])
+            if self.render().text == expected or (lo == 0 and hi == len(rendered.text)):
+                return
+            self.decisions, self.edits = dict(decisions), list(edits)
+            slack = max(1, slack * 4)
+
+    def _freeze(self, rendered: Rendered, start: int, end: int, text: str) -> None:
+        """Turn draft text ``[start, end)`` and every piece it touches into one free edit."""
         pieces = rendered.pieces
         touched = {p.origin for p in pieces if p.origin and p.out_start <= end and start <= p.out_end}
         lo_out, hi_out = start, end

@@ -307,3 +307,37 @@ def test_a_half_after_a_year_day_or_week_counts():
     assert verdict("有效期18个月", "有效期一年半") == ("kept", [])
     assert verdict("有效期1年", "有效期一年半") == ("changed", ["1年"])
     assert verdict("约需2.5天", "大概两天半") == ("kept", [])
+
+
+@pytest.mark.parametrize(
+    ("original", "spoken", "fact"),
+    [
+        ("手续费5元，年费10元。", "手续费10元，年费5元。", "5元"),  # each fee now carries the other's amount
+        ("每日限额5000元。", "每月最多五千元。", "5000元"),  # the same amount over another period
+        ("逾期不还款将影响个人征信。", "逾期还款会影响个人征信。", "不还款将影响个人征信"),
+        ("如未按时还款，将产生利息。", "按时还款，会产生利息。", "未按时还款"),
+        ("当日未使用额度不累计至次日。", "当天没用完的额度会累计到第二天。", "不累计至次日"),
+        ("年费200元，首年免年费。", "年费200元。", "免年费"),
+        ("需携带身份证原件。", "不需要带身份证原件。", "需携带身份证原件"),  # a negation added to a rule
+    ],
+)
+def test_a_swapped_amount_another_period_or_a_lost_or_added_negation_is_caught(original, spoken, fact):
+    got, facts = verdict(original, spoken)
+    assert got == "changed" and fact in facts
+
+
+@pytest.mark.parametrize(
+    ("original", "spoken"),
+    [
+        ("手续费5元，年费10元。", "手续费五块，年费十块钱。"),
+        ("每日限额5000元。", "一天最多转五千块。"),
+        ("转账金额35000元。", "转账三万五。"),  # the unit left unsaid
+        ("最高5万元。", "最高五万。"),
+        ("请拨打400-820-8820。", "请打四零零，八二零，八八二零。"),  # digit groups read with pauses
+        ("逾期将收取违约金。", "别逾期，不然会收违约金。"),  # a warning, not a reversed rule
+        ("信用卡年费为200元/年，消费满6笔即可免除次年年费。", "年费一年200块，刷满六笔第二年的年费就免了。"),
+        ("单笔5万元，日累计5万元。", "一次最多五万块，一天加起来也是五万块。"),
+    ],
+)
+def test_spoken_forms_of_labelled_amounts_periods_and_digit_groups_are_kept(original, spoken):
+    assert verdict(original, spoken) == ("kept", [])

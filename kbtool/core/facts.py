@@ -202,19 +202,26 @@ _WEEKDAY = {**{c: i for i, c in enumerate("一二三四五六", 1)}, "日": 7, "
 PHONE_RE = re.compile(r"(?<![\d.])(?:\d{3,4}[- ]\d{7,8}|\d{3,4}[- ]\d{3,4}(?:[- ]\d{3,4})?|\d{5,})(?![\d.%])")
 PHONE_CONTEXT_RE = re.compile(r"(?:拨打|致电|热线|电话|号码|客服|回拨|打)\s*(?P<n>\d{3,4})(?!\d)")
 # Read out digit by digit, a number is often written in groups: 四零零 六六九 五五六六.
-CN_PHONE_RE = re.compile(r"[零〇一二三四五六七八九幺]{3,}(?:[ \-－—][零〇一二三四五六七八九幺]{3,})*")
+CN_PHONE_RE = re.compile(r"[零〇一二三四五六七八九幺]{3,}(?:[ \-－—，、,][零〇一二三四五六七八九幺]{3,})*")
 CODE_RE = re.compile(r"(?:发送|回复|编辑|输入)(?:短信|指令|代码)?\s*[“\"「]?(?P<c>[A-Za-z][A-Za-z0-9#*]{1,11}|[0-9#*]{1,4})(?![A-Za-z0-9])")
 
 NEGATOR = (
     r"不会|不得|不要|不能|不可以|不可|不用|无需|无须|不需要|不需|不必|请勿|切勿|严禁|禁止|绝不|从不|决不|千万不要|千万别|"
-    r"不予|不再|别(?![的人处家样])"
+    r"不予|不再|毋须|毋需|别(?![的人处家样])"
 )
 _KEY_VERBS = (
     r"收取|收|接受|影响|受理|办理|支持|提供|索要|索取|透露|泄露|询问|要求|退还|退|扣|开通|保留|承担|产生|计收|计|"
-    r"冻结|停机|转账|点击|下载|告诉|参与|允许|减免|免除|恢复|变更|补发"
+    r"冻结|停机|转账|点击|下载|告诉|参与|允许|减免|免除|恢复|变更|补发|"
+    r"还款|还清|还|累计|计入|携带|带|到账|生效|使用|激活|享受|享有|包含|含|参加|发送|通知|退款|续费|缴|交|"
+    r"上门|识别|认可|更换|换|补办|补|修改|改|领取|取|存|转入|转出|开具|开"
 )
-NEGATION_RE = re.compile(rf"(?P<neg>{NEGATOR}|不(?={_KEY_VERBS}))(?P<rest>[^，。；！？,;!?\n：:（(]{{2,24}})")
-SPOKEN_NEGATOR = re.compile(r"不|没|别|勿|无需|无须|免|禁止|严禁|绝非|并非|非")
+# 未 and 免 negate only an action or a charge: 未来, 未成年, 免费 are words of their own
+_NOT_YET = rf"未(?=按时|按期|及时|足额|全额|在|于|经|{_KEY_VERBS})"
+_WAIVED = r"免(?=收|年费|息|除|手续费|服务费|工本费|月费|费用|扣)"
+NEGATION_RE = re.compile(
+    rf"(?P<neg>{NEGATOR}|不(?={_KEY_VERBS})|{_NOT_YET}|{_WAIVED})(?P<rest>[^，。；！？,;!?\n：:（(]{{2,24}})"
+)
+SPOKEN_NEGATOR = re.compile(r"不|没|别|勿|毋|无需|无须|免|禁止|严禁|绝非|并非|非")
 # Who bears a loss, a fee or a risk (损失由持卡人自行承担): rewording it into a vague warning
 # (不然可能会给您造成损失) changes what the caller is told they must pay for.
 _BEAR = r"(?P<verb>承担|负担|负责|支付|赔偿|赔付|担着)"
@@ -248,6 +255,7 @@ _SYNONYMS = (
     ("收取", "收"), ("计收", "收"), ("订购", "订"), ("办理", "办"), ("另行", "重新"), ("另外", "重新"), ("提供", "给"),
     ("点一下", "点击"), ("点开", "点击"), ("点击", "点"), ("扣收", "扣"), ("扣除", "扣"),
     ("退还", "退"), ("影响", "影响"), ("接受", "接受"), ("受理", "办"), ("开通", "开"), ("产生", "有"),
+    ("携带", "带"), ("次日", "第二天"), ("当日", "当天"), ("至", "到"), ("使用", "用"),
 )
 
 
@@ -313,10 +321,17 @@ def extract_facts(text: str, protected: Iterable[str] = (), today: dt.date | Non
             if _NEGATED_BEARING.search(norm[m.start("who") if who else m.start():m.start("verb")]):
                 continue  # 本行不承担…: a negation, checked as such
             facts.append(Fact("liability", (_bearer(who),), text[m.start():m.end()], m.start(), m.end()))
-    for m in NEGATION_RE.finditer(norm):
-        key = _content_bigrams(m.group("rest"))
-        if key:
-            facts.append(Fact("negation", (frozenset(key),), text[m.start():m.end()], m.start(), m.end()))
+    pos = 0
+    while (m := NEGATION_RE.search(norm, pos)) is not None:
+        # a second negator ends the first one's action (未激活的信用卡不会产生年费: two facts)
+        nxt = NEGATION_RE.search(norm, m.start("rest"), m.end())
+        end = nxt.start() if nxt else m.end()
+        pos = end
+        key = _content_bigrams(norm[m.start("rest"):end])
+        if m.group("neg") == "未" and _RELATIVE_DE.search(norm, m.start("rest"), end):
+            continue  # 未经授权的交易: a kind of thing, said many ways (您没做过的交易), not a rule
+        if key and end - m.start("rest") >= 2:
+            facts.append(Fact("negation", (frozenset(key),), text[m.start():end], m.start(), end))
     facts = [_with_bound(f, norm) for f in facts]
     facts.sort(key=lambda f: (f.start, f.end))
     return facts
@@ -620,8 +635,8 @@ def verify(
     """Check every fact of ``original`` (inside ``only`` spans, when given) against ``spoken``."""
     protected = tuple(protected)
     o_facts = extract_facts(original, protected, today)
-    if only is not None:
-        spans = list(only)
+    spans = list(only) if only is not None else None
+    if spans is not None:
         o_facts = [f for f in o_facts if any(s <= f.start and f.end <= e for s, e in spans)]
     s_facts = extract_facts(spoken, protected, today)
     s_norm = normalize(spoken)
@@ -673,7 +688,112 @@ def verify(
         best = min(candidates, key=lambda k: abs(s_facts[k].start / max(1, len(spoken)) - where))
         free_spoken.remove(best)
         result.checks[i] = FactCheck(fact, "changed", s_facts[best])
+    o_norm = normalize(original)
+    for i, check in enumerate(result.checks):
+        if check.status == "missing" and check.fact.kind == "amount":
+            bare = _bare_number(check.fact, s_norm, s_facts)
+            if bare is not None:
+                result.checks[i] = FactCheck(check.fact, "kept", Fact("amount", check.fact.value, spoken[bare[0]:bare[1]], *bare))
+        elif check.status == "kept" and check.spoken is not None and check.fact.kind in _VALUE_KINDS:
+            other = _misattached(check.fact, check.spoken, o_norm, s_norm, s_facts, today)
+            if other is not None:
+                result.checks[i] = FactCheck(check.fact, "changed", other)
+    result.checks.extend(_added_negations(s_facts, original, o_norm, spans))
     return result
+
+
+_VALUE_KINDS = ("amount", "percent", "count", "duration", "data")
+_LABEL_TRIM = re.compile(r"(?:为|是|收取|收|计收|需|要|约|共计|合计|共|达|达到|：|:|\s)+$")
+_LABEL_CUT = re.compile(r"[，。；！？,;!?\n、（）()“”\d]")
+_PERIODS = (
+    ("day", re.compile(r"每日|每天|单日|日累计|日限额|当日|当天|一天")),
+    ("month", re.compile(r"每月|每个月|单月|月累计|月限额|一个月")),
+    ("year", re.compile(r"每年|全年|年累计|年限额|一年")),
+    ("payment", re.compile(r"每笔|单笔|每次|单次|一笔|一次")),
+)
+
+
+def _label(norm: str, start: int) -> str:
+    """The words a number is the value of (手续费 in 手续费5元): up to four characters before it
+    in its clause, without the verb or colon that joins them."""
+    head = norm[max(0, start - 8):start]
+    cut = max((m.end() for m in _LABEL_CUT.finditer(head)), default=0)
+    return _LABEL_TRIM.sub("", head[cut:])[-4:]
+
+
+def _period(norm: str, start: int) -> str | None:
+    """每日 / 每月 / 每笔 … said just before a number: the period a limit or fee is counted over."""
+    head = norm[max(0, start - 8):start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(head)), default=0)
+    found = [(m.end(), name) for name, pattern in _PERIODS for m in pattern.finditer(head, cut)]
+    return max(found)[1] if found else None
+
+
+def _misattached(fact: Fact, said: Fact, o_norm: str, s_norm: str, s_facts: list[Fact], today: dt.date | None) -> Fact | None:
+    """The value was found, but said of something else: 手续费5元，年费10元 → 手续费10元，年费5元
+    (each label now carries the other number), or 每日限额 → 每月最多 (another period)."""
+    period = _period(o_norm, fact.start)
+    if period:
+        # the same value may be said several times (单笔5万元，日累计5万元): one said over the
+        # same period, or over none named, keeps it
+        said_over = [_period(s_norm, f.start) for f in s_facts if same_value(fact, f, today)]
+        if said_over and all(p is not None and p != period for p in said_over):
+            return said
+    label = _label(o_norm, fact.start)
+    if len(label) < 2 or o_norm.count(label) != 1 or s_norm.count(label) != 1:
+        return None  # no label, or one that names several numbers: nothing sure to say
+    at = s_norm.index(label) + len(label)
+    after = [f for f in s_facts if f.kind in _VALUE_KINDS and at <= f.start <= at + 6]
+    if not after or _CLAUSE_END.search(s_norm, at, after[0].start):
+        return None
+    nearest = min(after, key=lambda f: f.start)
+    if nearest.start == said.start or same_value(fact, nearest, today) or not _comparable(fact, nearest):
+        return None
+    return nearest
+
+
+_BARE_NUMBER = re.compile(rf"(?<![\d.零〇一二两三四五六七八九十百千万亿]){NUM}(?![\d.零〇一二两三四五六七八九十百千万亿])")
+
+
+def _bare_number(fact: Fact, s_norm: str, s_facts: list[Fact]) -> tuple[int, int] | None:
+    """An amount said without its unit (转账三万五, 最高五万) where the spoken text has no other
+    fact: the caller hears the same number. Small numbers are left out (五 is not 5元)."""
+    value = fact.value[1]
+    if value < 100:
+        return None
+    for m in _BARE_NUMBER.finditer(s_norm):
+        if any(f.start < m.end() and m.start() < f.end for f in s_facts):
+            continue
+        number = parse_number(m.group())
+        if number is not None and _close(number, value):
+            return m.span()
+    return None
+
+
+_MODAL = re.compile(r"(?:需要|需|须|必须|要|应当|应|会|将|可以|可|能|得)\s*$")
+
+
+def _added_negations(s_facts: list[Fact], original: str, o_norm: str, only: list[tuple[int, int]] | None) -> list[FactCheck]:
+    """A negation the spoken text adds to an obligation the original states (需携带身份证原件 →
+    不需要带身份证原件). Only a clause with a modal before the action counts: 别逾期 said for
+    逾期将收取违约金 warns, it does not reverse a rule."""
+    out = []
+    for said in s_facts:
+        if said.kind != "negation":
+            continue
+        check = _check_negation(said, original, o_norm)
+        if check.status != "changed" or check.spoken is None:
+            continue
+        clause = o_norm[check.spoken.start:check.spoken.end]
+        chars = {ch for gram in said.value[0] for ch in gram}
+        canon = _canonical(clause)
+        first = next((i for i, ch in enumerate(canon) if ch in chars), None)
+        if first is None or not _MODAL.search(canon[:first]):
+            continue
+        if only is not None and not any(s <= check.spoken.start and check.spoken.end <= e for s, e in only):
+            continue
+        out.append(FactCheck(check.spoken, "changed", said))
+    return out
 
 
 _CLAUSE_KINDS = ("term", "code", "negation", "liability")  # found by their own rules, not by value
@@ -702,12 +822,18 @@ def _is_matched_elsewhere(spoken_fact: Fact, o_facts: list[Fact], today: dt.date
 _RELATIVE_DE = re.compile(r"(?<![您你我们他她它其己])的")
 
 
+_WAIVED_AFTER = re.compile(r"(?P<k>\w)(?:就|也|都|可以|能|会|全)?$")
+
+
 def _negates(clause: str, key: frozenset[str]) -> bool:
     """Does a negator in ``clause`` bear on what ``key`` is about? The first key word after the
     negator must come before any 的 that closes a modifier the negator sits in."""
     chars = {ch for gram in key for ch in gram}
     canon = _canonical(clause)
     for m in SPOKEN_NEGATOR.finditer(canon):
+        before = _WAIVED_AFTER.search(canon, 0, m.start()) if m.group() == "免" else None
+        if before and before.group("k") in chars:
+            return True  # 第二年的年费就免了: spoken Chinese names the fee first
         after = canon[m.end():]
         first = next((i for i, ch in enumerate(after) if ch in chars), None)
         if first is not None and not _RELATIVE_DE.search(after[:first]):
@@ -736,8 +862,8 @@ def _check_negation(fact: Fact, spoken: str, s_norm: str) -> FactCheck:
         negated = _negates(clause, key)
         if negated not in best or overlap > best[negated][0]:
             best[negated] = (overlap, m.start(), m.end())
-    if not best and near is not None and not _negates(s_norm[near[1]:near[2]], key):
-        best[False] = near
+    if not best and near is not None:
+        best[_negates(s_norm[near[1]:near[2]], key)] = near
     if False in best and True in best and best[False][0] >= 1 > best[True][0]:
         # the whole action said without a negation (也会产生年费) outweighs a negated clause
         # that only shares part of it (第一年不收年费)

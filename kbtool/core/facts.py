@@ -219,7 +219,7 @@ _KEY_VERBS = (
 _NOT_YET = rf"未(?=按时|按期|及时|足额|全额|在|于|经|{_KEY_VERBS})"
 _WAIVED = r"免(?=收|年费|息|除|手续费|服务费|工本费|月费|费用|扣)"
 NEGATION_RE = re.compile(
-    rf"(?P<neg>{NEGATOR}|不(?={_KEY_VERBS})|{_NOT_YET}|{_WAIVED})(?P<rest>[^，。；！？,;!?\n：:（(]{{2,24}})"
+    rf"(?P<neg>{NEGATOR}|不(?={_KEY_VERBS})|{_NOT_YET}|{_WAIVED})(?P<rest>[^，。；！？,;!?\n：:（()）]{{2,24}})"
 )
 SPOKEN_NEGATOR = re.compile(r"不|没|别|勿|毋|无需|无须|免|禁止|严禁|绝非|并非|非")
 # Who bears a loss, a fee or a risk (损失由持卡人自行承担): rewording it into a vague warning

@@ -154,6 +154,9 @@ def test_states_that_refuse_an_action_say_why(team_store: Store) -> None:
         s.save("nope", SPOKEN, base_revision=None, user="alice")
     with pytest.raises(StoreError, match="待审的是 r1"):
         s.approve("card", user="bob", revision=7)
+    s.request_changes("card", "改短一点", user="bob")
+    with pytest.raises(StoreError, match="先保存修改后的新修订"):
+        s.submit("card", user="alice")  # the same text back unchanged is not an answer to the review
 
 
 def test_saving_while_in_review_takes_it_back_to_draft(team_store: Store) -> None:

@@ -90,6 +90,21 @@ def test_conflicting_save_from_the_command_line_keeps_the_text(kb: Path, tmp_pat
         (1, "draft", False), (2, "draft", True), (3, "conflict", False)]
 
 
+def test_a_save_without_base_never_supersedes_another_editors_revision_unseen(kb: Path, tmp_path: Path,
+                                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.txt").write_text("甲的稿", encoding="utf-8")
+    (tmp_path / "e.txt").write_text("戊的稿", encoding="utf-8")
+    assert run(capsys, "draft", "save", "card", "a.txt", "--user", "alice")[0] == 0
+    code, _, err = run(capsys, "draft", "save", "card", "e.txt", "--user", "erin")
+    assert code == 2 and "保存冲突" in err and "--base 1" in err and len(err.strip().splitlines()) == 1
+    assert run(capsys, "draft", "save", "card", "e.txt", "--user", "erin", "--base", "1")[0] == 0  # r3, having looked
+    assert run(capsys, "draft", "save", "card", "a.txt", "--user", "alice")[0] == 2  # alice's own base is r1
+    code, out, _ = run(capsys, "draft", "list", "card", "--format", "json")
+    assert [(r["number"], r["author"], r["kind"], r["head"]) for r in json.loads(out)] == [
+        (1, "alice", "draft", False), (2, "erin", "conflict", False), (3, "erin", "draft", True), (4, "alice", "conflict", False)]
+    assert run(capsys, "draft", "save", "card", "e.txt", "--user", "erin")[0] == 0  # on top of erin's own r3
+
+
 @pytest.mark.parametrize("argv, message", [
     (["draft", "save", "card", "missing.txt", "--user", "alice"], "missing.txt: 无法读取"),
     (["draft", "save", "nope", "-", "--user", "alice"], "nope: 没有这篇文章"),

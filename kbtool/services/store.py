@@ -383,13 +383,13 @@ class StoreError(KbInputError):
 class ConflictError(StoreError):
     """A save over a base revision that is no longer the head. The text is already kept."""
 
-    def __init__(self, article_id: str, base: int | None, head: Revision, copy: Revision) -> None:
+    def __init__(self, article_id: str, base: int | None, head: Revision, copy: Revision, hint: str = "") -> None:
         self.article_id, self.base, self.head, self.copy = article_id, base, head, copy
         base_text = f"修订 r{base}" if base is not None else "空白稿"
         super().__init__(
             article_id,
             f"保存冲突：你基于{base_text}修改，但 {head.author} 已于 {_local_time(head.created_at)} 保存了 r{head.number}；"
-            f"你的文本已另存为冲突副本 r{copy.number}，没有丢失（kbtool draft show {article_id} --revision {copy.number}）",
+            f"你的文本已另存为冲突副本 r{copy.number}，没有丢失（kbtool draft show {article_id} --revision {copy.number}）{hint}",
         )
 
 
@@ -1047,7 +1047,10 @@ class Store:
             # An approved answer goes back to review unchanged when its source changed, its review
             # date passed or an agent flagged it; agents keep seeing it meanwhile.
             review_again = art.state == "approved" and art.head_revision == art.approved_revision
-            if art.state not in ("draft", "changes_requested") and not review_again:
+            if art.state == "changes_requested":
+                raise StoreError(article_id, f"审核人要求修改 r{art.head_revision}，请先保存修改后的新修订再提交"
+                                             f"（kbtool draft save {article_id} 文件）")
+            if art.state != "draft" and not review_again:
                 raise StoreError(article_id, f"当前状态是「{STATE_NAMES[art.state]}」，不能提交审核")
             rev = self._revision_row(article_id, art.head_revision)
             self.conn.execute("UPDATE articles SET state = 'in_review' WHERE id = ?", (article_id,))

@@ -96,6 +96,27 @@ def test_same_question_under_two_answers_is_reported_with_both_ids_and_lines():
     assert "card-lost" in d.message() and "credit-lost" in d.message()
 
 
+def test_check_and_sync_report_a_question_under_two_answers_like_a_bad_field(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                             monkeypatch: pytest.MonkeyPatch):
+    from kbtool.cli import main
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "a.md").write_text("---\nid: card-lost\ntitle: 挂失\nkind: article\ncategory: 银行卡\n"
+                             "questions:\n  - 卡丢了怎么办\n---\n正文。\n", encoding="utf-8")
+    (kb / "b.md").write_text("---\nid: credit-lost\ntitle: 信用卡挂失\nkind: article\ncategory: 信用卡\n"
+                             "questions:\n  - 信用卡丢了\n  - 卡丢了，怎麼辦？\n---\n正文。\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "kb"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if "重复" in line] == [
+        "kbtool: kb/b.md:8: 问法「卡丢了，怎麼辦？」与 card-lost（kb/a.md:7）重复：坐席会搜到两个答案"]
+    assert main(["sync", "--kb", "kb", "--user", "alice"]) == 2
+    assert any("credit-lost" not in line and "card-lost" in line and "b.md" in line for line in capsys.readouterr().err.splitlines())
+    (kb / "b.md").write_text((kb / "b.md").read_text(encoding="utf-8").replace("卡丢了，怎麼辦？", "信用卡找不到了"), encoding="utf-8")
+    assert main(["check", "kb"]) == 0 and main(["sync", "--kb", "kb", "--user", "alice"]) == 0
+
+
 def test_same_question_twice_under_one_answer_is_not_a_cross_answer_duplicate():
     a = article("a", ["卡丢了", "卡丢了！"])
     assert q.duplicate_questions(q.sites_of([a])) == []

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from kbtool.core.article import Article
+from kbtool.core.errors import InputProblem
 from kbtool.core.text import normalize_key
 
 # Similarity (rapidfuzz ratio, 0–100, over core keys) at which two wordings count as one question.
@@ -167,15 +168,17 @@ def question_lines(article: Article) -> list[int | None]:
     return list(items)
 
 
-def sites_of(articles: Iterable[Article], extra: dict[str, Sequence[str]] | None = None) -> list[QuestionSite]:
-    """Every question of every article (the title when it has none) with file and line;
-    ``extra`` adds questions learned from use (approved in the store, no line in the file)."""
+def sites_of(articles: Iterable[Article], extra: dict[str, Sequence[str]] | None = None, *,
+             titles: bool = True) -> list[QuestionSite]:
+    """Every question of every article (the title when it has none, unless ``titles`` is
+    false) with file and line; ``extra`` adds questions learned from use (approved in the
+    store, no line in the file)."""
     sites: list[QuestionSite] = []
     for art in articles:
         if art.questions:
             for question, line in zip(art.questions, question_lines(art), strict=True):
                 sites.append(QuestionSite(art.id, question, art.path, line))
-        else:
+        elif titles:
             sites.append(QuestionSite(art.id, art.title, art.path, art.meta_lines.get("title")))
         for question in (extra or {}).get(art.id, ()):
             sites.append(QuestionSite(art.id, question, f"{art.path}（已审核通过的新增问法）", None))
@@ -194,6 +197,19 @@ def duplicate_questions(sites: Sequence[QuestionSite]) -> list[DuplicateQuestion
         if len({s.article_id for s in group}) > 1:
             out.append(DuplicateQuestion(key, tuple(group)))
     out.sort(key=lambda d: (d.sites[0].path, d.sites[0].line or 0, d.key))
+    return out
+
+
+def duplicate_question_problems(sites: Sequence[QuestionSite]) -> list[InputProblem]:
+    """One problem line per question listed under two answers, at each later listing, naming
+    both ids: loading reports it like any other invalid field."""
+    out = []
+    for dup in duplicate_questions(sites):
+        first = dup.sites[0]
+        for site in dup.sites[1:]:
+            if site.article_id != first.article_id:
+                out.append(InputProblem(site.path, site.line, f"问法「{site.question}」与 {first.article_id}"
+                                                              f"（{first.where()}）重复：坐席会搜到两个答案"))
     return out
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kbtool.core.detect import Detector
 from kbtool.core.errors import InputProblem, KbInputError
+from kbtool.core.questions import QuestionSite, duplicate_question_problems, sites_of
 from kbtool.core.report import ArticleReport, check_article
 from kbtool.services.kb import iter_files, read_article
 
@@ -26,13 +27,13 @@ class CheckRun:
 _detector: Detector | None = None  # a forked worker's copy of the parent's detector
 
 
-def _check_file(file: Path) -> tuple[ArticleReport | None, list[InputProblem]]:
+def _check_file(file: Path) -> tuple[ArticleReport | None, list[InputProblem], list[QuestionSite]]:
     assert _detector is not None
     try:
         article = read_article(file)
     except KbInputError as exc:
-        return None, list(exc.problems)
-    return check_article(_detector, article), []
+        return None, list(exc.problems), []
+    return check_article(_detector, article), [], sites_of([article], titles=False)
 
 
 def _ignore_sigint() -> None:
@@ -58,10 +59,14 @@ def check_paths(paths: Iterable[Path], detector: Detector, jobs: int = 1) -> Che
                 results = list(pool.imap(_check_file, files, chunksize=16))
         else:
             results = map(_check_file, files)  # type: ignore[assignment]
-        for report, problems in results:
+        sites: list[QuestionSite] = []
+        for report, problems, questions in results:
             run.problems.extend(problems)
+            sites.extend(questions)
             if report is not None:
                 run.reports.append(report)
+        # one listed question under two answers gives agents two answers: checked across files
+        run.problems.extend(duplicate_question_problems(sites))
     finally:
         _detector = None
     return run

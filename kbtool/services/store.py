@@ -708,6 +708,7 @@ class Store:
                     elif art_id:
                         report.unchanged += 1
                 report.expired = self._expired(today)
+                report.problems.extend(self._duplicate_questions(kb))
                 return report
         # Parse outside the write transaction: only files whose stat changed.
         parsed: dict[str, Article | InputProblem] = {}
@@ -772,7 +773,19 @@ class Store:
             report.expired = self._expired(today)
         for items in (report.new, report.changed, report.deleted, report.restored, report.stale):
             items.sort()
+        report.problems.extend(self._duplicate_questions(kb))
         return report
+
+    def _duplicate_questions(self, kb: Path) -> list[InputProblem]:
+        """A question listed under two answers (titles aside), reported on every sync like a bad field."""
+        from kbtool.core.questions import QuestionSite, duplicate_question_problems
+
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT id, path, questions FROM articles WHERE deleted = 0 ORDER BY path").fetchall()
+        sites = [QuestionSite(art_id, question, str(kb / path), None)
+                 for art_id, path, questions in rows for question in json.loads(questions or "[]")]
+        return duplicate_question_problems(sites)
 
     def _expired(self, today: dt.date) -> list[str]:
         return [r[0] for r in self.conn.execute(

@@ -324,6 +324,20 @@ def test_cli_search_log_suggest_accept_dismiss(tmp_path, kb, capsys, monkeypatch
     assert json.loads(out)["added"] == ["卡被吞了"]
 
 
+def test_a_suggestion_with_a_masked_number_says_how_to_accept_it(tmp_path, kb, capsys):
+    db = str(tmp_path / "cli.db")
+    with Store.open(Path(db), kb_dir=kb) as s:
+        s.sync()
+        with QueryLog(s) as q:
+            q.log_search("卡号6222021234567890123被吞了", ["atm"], opened="atm", user="carl")
+            q.log_search("短信收不到了", ["sms"], opened="sms", user="carl")
+    code, out, _ = run(capsys, "questions", "suggest", "--kb", str(kb), "--db", db)
+    assert code == 0
+    lines = [line for line in out.splitlines() if "→" in line]
+    assert [("--as" in line, "***" in line) for line in lines] == [(True, True), (False, False)]
+    assert "6222" not in out
+
+
 def test_cli_dupes_lists_both_ids_with_lines(tmp_path, capsys):
     kb = make_kb(tmp_path, {"a.md": ATM, "b.md": article("b", "正文。", extra="questions:\n  - 其他\n  - 取款机把我卡吞了！\n")})
     code, out, _ = run(capsys, "questions", "dupes", "--kb", str(kb), "--db", str(tmp_path / "none.db"))

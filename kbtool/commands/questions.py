@@ -39,6 +39,8 @@ def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 # -- suggest ----------------------------------------------------------------------------------
 
 def cmd_suggest(args: argparse.Namespace) -> int:
+    from kbtool.core.masking import MASK
+
     store, log = _open(args)
     with store, log:
         report = log.suggestions(min_count=args.min_count)
@@ -53,7 +55,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         for s in report.suggestions:
             others = [t for t, _ in s.wordings if t != s.question][:3]
             also = f"  另有：{' / '.join(others)}" if others else ""
-            print(f"  {s.id}  {s.searches:>4} 次  「{s.question}」 → {s.article_id}（{s.title}）{also}")
+            masked = "  （含遮盖的号码：接受时用 --as 写成不带号码的问法）" if MASK in s.question else ""
+            print(f"  {s.id}  {s.searches:>4} 次  「{s.question}」 → {s.article_id}（{s.title}）{also}{masked}")
     if report.gaps:
         print("知识库缺口（搜了但没有打开任何答案）：")
         for g in report.gaps:

@@ -297,6 +297,22 @@ def test_the_held_out_pairs_get_their_verdicts():
     assert 0.35 <= kept / len(pairs) <= 0.65, "about half the pairs must be correct spoken rewrites"
 
 
+def test_a_third_independently_written_set_gets_its_verdicts():
+    data = yaml.safe_load((DATA.parent / "fact_pairs_third.yml").read_text(encoding="utf-8"))
+    pairs = data["pairs"]
+    assert len(pairs) == 60 and len({p["id"] for p in pairs}) == 60
+    wrong, passed_lost = [], []
+    for pair in pairs:
+        got, facts = verdict(pair["original"], pair["spoken"], ("95588", "10086"), data["today"])
+        if got != pair["verdict"]:
+            wrong.append(f"{pair['id']}: expected {pair['verdict']}, got {got} {facts}")
+        if pair["verdict"] != "kept" and got == "kept":
+            passed_lost.append(pair["id"])
+    print(f"fact check (third set): {len(pairs) - len(wrong)}/{len(pairs)} verdicts right")
+    assert not passed_lost, f"lost or changed facts passed as kept: {passed_lost}"
+    assert len(wrong) <= 3, "\n".join(wrong)
+
+
 def test_a_colon_time_is_on_the_24_hour_clock():
     assert verdict("营业时间8:30", "早上八点半营业") == ("kept", [])
     assert verdict("营业时间8:30", "八点半营业") == ("kept", [])

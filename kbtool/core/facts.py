@@ -207,7 +207,7 @@ CODE_RE = re.compile(r"(?:发送|回复|编辑|输入)(?:短信|指令|代码)?\
 
 NEGATOR = (
     r"不会|不得|不要|不能|不可以|不可|不用|无需|无须|不需要|不需|不必|请勿|切勿|严禁|禁止|绝不|从不|决不|千万不要|千万别|"
-    r"不予|不再|毋须|毋需|别(?![的人处家样])"
+    r"不予|不再|毋须|毋需|(?<![识区类级特分告性个差派辨鉴判离国组职])别(?![的人处家样])"
 )
 _KEY_VERBS = (
     r"收取|收|接受|影响|受理|办理|支持|提供|索要|索取|透露|泄露|询问|要求|退还|退|扣|开通|保留|承担|产生|计收|计|"
@@ -216,12 +216,15 @@ _KEY_VERBS = (
     r"上门|识别|认可|更换|换|补办|补|修改|改|领取|取|存|转入|转出|开具|开"
 )
 # 未 and 免 negate only an action or a charge: 未来, 未成年, 免费 are words of their own
+_SHORT_ACTION_END = re.compile(r"将|则|会|可|的|并|且|或|后|前|时")
+_UNPAID_SUM = re.compile(r"(?:金额|款额|余额|本金|本息|部分|额度)")
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _NOT_YET = rf"未(?=按时|按期|及时|足额|全额|在|于|经|{_KEY_VERBS})"
 _WAIVED = r"免(?=收|年费|息|除|手续费|服务费|工本费|月费|费用|扣)"
 NEGATION_RE = re.compile(
     rf"(?P<neg>{NEGATOR}|不(?={_KEY_VERBS})|{_NOT_YET}|{_WAIVED})(?P<rest>[^，。；！？,;!?\n：:（()）]{{2,24}})"
 )
-SPOKEN_NEGATOR = re.compile(r"不|没|别|勿|毋|无需|无须|免|禁止|严禁|绝非|并非|非")
+SPOKEN_NEGATOR = re.compile(r"不|没|(?<![识区类级特分告性个差派辨鉴判离国组职])别|勿|毋|无需|无须|免|禁止|严禁|绝非|并非|非")
 # Who bears a loss, a fee or a risk (损失由持卡人自行承担): rewording it into a vague warning
 # (不然可能会给您造成损失) changes what the caller is told they must pay for.
 _BEAR = r"(?P<verb>承担|负担|负责|支付|赔偿|赔付|担着)"
@@ -230,6 +233,7 @@ LIABILITY_RES = (
     re.compile(rf"(?P<what>损失|风险|责任|后果|费用|损害)[^，。；！？,;!?\n]{{0,10}}?(?:由|归)"
                rf"(?P<who>[^，。；！？,;!?\n]{{1,10}}?)(?:自行|自己|本人)?(?:全部|全额)?{_BEAR}"),
     re.compile(r"(?P<what>后果|风险|损失)(?P<verb>自负|自担)"),
+    re.compile(rf"由(?P<who>[^，。；！？,;!?\n]{{1,8}}?)(?:来|去)?(?:自行|自己|本人)?(?:全部|全额)?{_BEAR}"),
     re.compile(rf"(?P<what>损失|风险|后果|费用|损害)[^，。；！？,;!?\n由归]{{0,4}}?(?:得|要|需|须|就)?"
                rf"(?P<who>您|你|客户|持卡人|用户|本人|我们|本行|我行|银行)(?:得|要|需|须|就)?(?:自行|自己)?{_BEAR}"),
     re.compile(rf"(?P<who>客户|持卡人|用户|您|你|机主|申请人|本人|本行|我行|银行|我们|本公司|我公司)"
@@ -315,8 +319,12 @@ def extract_facts(text: str, protected: Iterable[str] = (), today: dt.date | Non
     for m in PHONE_CONTEXT_RE.finditer(norm):
         if free(*m.span("n")):
             add("phone", (m.group("n"),), *m.span("n"))
+    liable: list[tuple[int, int]] = []
     for pattern in LIABILITY_RES:
         for m in pattern.finditer(norm):
+            if any(s < m.end() and m.start() < e for s, e in liable):
+                continue  # one statement of who pays, however many patterns see it
+            liable.append(m.span())
             who = m.groupdict().get("who") or ""
             if _NEGATED_BEARING.search(norm[m.start("who") if who else m.start():m.start("verb")]):
                 continue  # 本行不承担…: a negation, checked as such
@@ -327,9 +335,16 @@ def extract_facts(text: str, protected: Iterable[str] = (), today: dt.date | Non
         nxt = NEGATION_RE.search(norm, m.start("rest"), m.end())
         end = nxt.start() if nxt else m.end()
         pos = end
+        if m.group("neg") in ("未", "免"):
+            # a short action: 未按时还款将按日计息 is about repaying, the rest is what follows
+            cut = _SHORT_ACTION_END.search(norm, m.start("rest") + 2, end)
+            end = cut.start() if cut else min(end, m.start("rest") + 8)
+            de = _RELATIVE_DE.search(norm, m.start("rest"), end + 1)
+            if de and _CJK_CHAR.match(norm, de.end()):
+                continue  # 未经授权的交易: a kind of thing, said many ways (您没做过的交易), not a rule
+            if _UNPAID_SUM.search(norm, m.start("rest"), end):
+                continue  # 未还金额: an amount, not an action
         key = _content_bigrams(norm[m.start("rest"):end])
-        if m.group("neg") == "未" and _RELATIVE_DE.search(norm, m.start("rest"), end):
-            continue  # 未经授权的交易: a kind of thing, said many ways (您没做过的交易), not a rule
         if key and end - m.start("rest") >= 2:
             facts.append(Fact("negation", (frozenset(key),), text[m.start():end], m.start(), end))
     facts = [_with_bound(f, norm) for f in facts]
@@ -343,7 +358,8 @@ _BOUNDED_KINDS = ("amount", "duration", "count", "data", "percent", "time", "dat
 _MIN, _MAX = "min", "max"
 _BOUND_BEFORE = re.compile(
     r"(?:(?P<neg>不能|不得|不可|不会|不要|不|未|没有|没|别|勿)?(?P<w>超过|超出|高于|大于|多于|低于|少于|小于|满|达到|不足|足)"
-    r"|(?P<fixed>至少|最少|最低|起码|最短|最多|最高|最长|至多|不到))(?:为|是)?\s*$"
+    # 至少能办五个: a modal and a verb may stand between the bound word and its number
+    r"|(?P<fixed>至少|最少|最低|起码|最短|最多|最高|最长|至多|不到)(?:能|可以|可|要|得|会)?[办转取存交付用借贷开]?)(?:为|是)?\s*$"
 )
 # A negator that only builds a bound (不超过65周岁, 不到六个月) turns no rule around.
 _BOUND_NEGATOR = re.compile(r"(?:不能|不得|不可|不会|不要|不|未|没有|没)(?=超过|超出|高于|大于|多于|低于|少于|小于|满|达到|足|到)")
@@ -770,7 +786,7 @@ def _bare_number(fact: Fact, s_norm: str, s_facts: list[Fact]) -> tuple[int, int
     return None
 
 
-_MODAL = re.compile(r"(?:需要|需|须|必须|要|应当|应|会|将|可以|可|能|得)\s*$")
+_MODAL = re.compile(r"(?:需要|需|须|必须|要|应当|应|会|将|可以|可|能|得)\s*(?:予以|给予|进行|为您)?$")
 
 
 def _added_negations(s_facts: list[Fact], original: str, o_norm: str, only: list[tuple[int, int]] | None) -> list[FactCheck]:
@@ -856,7 +872,7 @@ def _check_negation(fact: Fact, spoken: str, s_norm: str) -> FactCheck:
         if overlap < threshold:
             # a long formal clause said shorter shares fewer word pairs than words
             chars = len(key_chars & keys) / len(key_chars)
-            if chars >= 0.5 and (near is None or chars > near[0]):
+            if chars >= 0.5 and len(key_chars & keys) >= 2 and (near is None or chars > near[0]):
                 near = (chars, m.start(), m.end())
             continue
         negated = _negates(clause, key)

@@ -84,9 +84,15 @@ def test_unknown_front_matter_field_names_file_and_line():
     assert msg.startswith("kb/x.md:6:") and "tagz" in msg
 
 
-def test_malformed_yaml_names_the_line():
+def test_malformed_yaml_names_the_line_where_the_bracket_opened_in_chinese():
     msg = _error(ARTICLE.replace("title: 借记卡挂失", "title: [借记卡挂失"))
-    assert msg.startswith("kb/x.md:") and "YAML 格式错误" in msg
+    assert msg == "kb/x.md:3: YAML 格式错误：方括号列表没有闭合（缺少 ] 或逗号）"
+
+
+@pytest.mark.parametrize(("value", "why"), [("2024-13-45", "月份"), ("2024-02-30", "这个月没有这一天")])
+def test_an_impossible_date_is_one_line_not_a_traceback(value, why):
+    msg = _error(ARTICLE.replace("updated: 2024-03-16", f"updated: {value}"))
+    assert msg.startswith("kb/x.md:7: ") and value in msg and why in msg
 
 
 def test_wrong_kind_is_rejected_with_its_line():

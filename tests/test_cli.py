@@ -110,6 +110,18 @@ def test_styles_list_json_lists_every_rule(setup, capsys):
     assert [r["id"] for r in json.loads(out)["rules"]] == ["official.benhang", "forbidden.bugui"]
 
 
+def test_the_default_pack_passes_every_example_it_carries(capsys):
+    from kbtool.services.packs import load_pack
+
+    pack = load_pack(None)
+    assert len(pack.rules) >= 200
+    assert [r.id for r in pack.rules if not any(e.before for e in r.examples)] == []
+    assert [r.id for r in pack.rules if r.replace and not any(e.before and e.after is not None for e in r.examples)] == []
+    code, out, err = run(["styles", "test"], capsys)
+    assert code == 0, out + err
+    assert "0 个失败" in out + err
+
+
 def test_styles_test_names_each_failing_example(write, capsys):
     bad = write("bad.yml", PACK.replace("after: 我们将升级。", "after: 咱们将升级。"))
     code, out, _ = run(["styles", "test", "--style", str(bad)], capsys)

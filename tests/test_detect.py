@@ -171,6 +171,12 @@ def test_fuzzy_does_not_fire_on_unrelated_text(detector):
     assert rules_found(detector, "我们这边的事情您放心，我来管。") == []
 
 
+def test_a_fuzzy_variant_that_drops_the_phrases_negation_is_no_variant(detector):
+    # 这归我管 says the opposite of 这不归我管: a forbidden-phrase finding would reverse it
+    assert rules_found(detector, "这归我管，我马上帮您办。") == []
+    assert [rule for rule, _ in rules_found(detector, "这个不归我们这边管。")] == ["forbidden.bugui"]
+
+
 def test_traditional_text_is_matched_and_offsets_point_into_the_original(detector):
     text = "如遇問題，本行將於明日處理。該卡係本人所有。"
     findings = detector.check(text)

@@ -309,6 +309,8 @@ class Detector:
                     continue  # the exact pass has it
                 hit = _align(phrase, norm, positions, bounds, s_start, s_end)
                 rule = self.rules[rule_index]
+                if hit and _NEGATORS.intersection(phrase) and not _NEGATORS.intersection(norm[hit[0]:hit[1]]):
+                    continue  # 我这里有权限 is not a variant of 我这里没有权限: the meaning turned over
                 if hit and hit[2] >= rule.min_score:
                     out.append(_Candidate(rule_index, hit[0], hit[1], rule.replace, hit[2]))
         return out
@@ -528,6 +530,9 @@ def _touches(start: int, end: int, spans: list[tuple[int, int]], inside_ok: bool
 
 
 _PUNCT_TABLE = str.maketrans("", "", "".join(_PUNCT))
+
+
+_NEGATORS = frozenset("不没无别未非勿莫")
 
 
 def _align(phrase: str, norm: str, positions: list[int], bounds: bytearray, s_start: int = 0,

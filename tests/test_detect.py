@@ -271,7 +271,7 @@ def test_a_pattern_match_in_traditional_text_is_answered_in_traditional_even_whe
     text = "客戶不得將額度出借予他人使用，須持相關證明材料至櫃面辦理。"
     findings = {f.rule: f for f in default_detector.check(text)}
     assert findings["official.taren"].suggestions[0] == "別人"
-    assert findings["official.chi"].suggestions[0] == "帶着"
+    assert findings["official.chi"].suggestions[0] == "帶著"
     simplified = {f.rule: f for f in default_detector.check("客户不得将额度出借予他人使用，须持相关证明材料至柜面办理。")}
     assert simplified["official.taren"].suggestions[0] == "别人"
 

@@ -14,7 +14,9 @@ import opencc
 from rapidfuzz.distance import Indel
 
 _T2S = opencc.OpenCC("t2s")
-_S2T = opencc.OpenCC("s2t")
+# Taiwan standard forms (為, 說, 裡): what traditional-script readers in Hong Kong and Taiwan
+# expect; plain s2t gives the older 爲 and 裏.
+_S2T = opencc.OpenCC("s2tw")
 
 # Full-width ASCII block and the ideographic space, folded to half width.
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}

@@ -96,6 +96,16 @@ def test_bad_file_gets_one_line_exit_2_and_the_others_are_still_checked(setup, w
     assert sorted(Path(f["path"]).name for f in json.loads(out)["files"]) == ["a.md", "gbk.md"]
 
 
+def test_one_id_in_two_files_is_a_problem_naming_both_and_both_are_still_checked(setup, write, capsys):
+    pack, kb = setup
+    write("kb/b.md", GOOD.replace("title: 标题", "title: 另一篇"))
+    code, out, err = run(["check", str(kb), "--style", str(pack), "--format", "json"], capsys)
+    assert code == 2
+    assert [line for line in err.splitlines() if line.startswith("kbtool:")] == [
+        f"kbtool: {kb / 'b.md'}:2: 文章 id 'a' 重复（{kb / 'a.md'} 也用了）"]
+    assert len(json.loads(out)["files"]) == 2
+
+
 def test_missing_path_and_missing_pack_are_usage_errors(setup, capsys):
     pack, kb = setup
     assert run(["check", str(kb / "nope.md"), "--style", str(pack)], capsys)[0] == 2

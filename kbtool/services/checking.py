@@ -12,7 +12,7 @@ from kbtool.core.detect import Detector
 from kbtool.core.errors import InputProblem, KbInputError
 from kbtool.core.questions import QuestionSite, duplicate_question_problems, sites_of
 from kbtool.core.report import ArticleReport, check_article
-from kbtool.services.kb import iter_files, read_article
+from kbtool.services.kb import duplicate_id, iter_files, read_article
 
 # Below this many files a second process costs more (start-up, sending reports back) than it saves.
 PARALLEL_FROM = 200
@@ -65,7 +65,14 @@ def check_paths(paths: Iterable[Path], detector: Detector, jobs: int = 1) -> Che
             sites.extend(questions)
             if report is not None:
                 run.reports.append(report)
-        # one listed question under two answers gives agents two answers: checked across files
+        # one id in two files, or one listed question under two answers: checked across files
+        first: dict[str, ArticleReport] = {}
+        for report in run.reports:
+            art = report.article
+            if art.id in first:
+                run.problems.append(duplicate_id(art, first[art.id].article))
+            else:
+                first[art.id] = report
         run.problems.extend(duplicate_question_problems(sites))
     finally:
         _detector = None

@@ -76,16 +76,18 @@ def iter_articles(paths: Iterable[Path], problems: list[InputProblem]) -> Iterat
             problems.extend(exc.problems)
 
 
+def duplicate_id(article: Article, first: Article) -> InputProblem:
+    """The problem line for ``article`` reusing the id ``first`` already has."""
+    return InputProblem(article.path, article.meta_lines.get("id"), f"文章 id '{article.id}' 重复（{first.path} 也用了）")
+
+
 def load_articles(paths: Iterable[Path]) -> KbLoad:
     """Parse every article under ``paths``; problems are collected, the rest still load."""
     result = KbLoad()
     seen: dict[str, Article] = {}
     for article in iter_articles(paths, result.problems):
         if article.id in seen:
-            line = article.meta_lines.get("id")
-            result.problems.append(
-                InputProblem(article.path, line, f"文章 id '{article.id}' 重复（{seen[article.id].path} 也用了）")
-            )
+            result.problems.append(duplicate_id(article, seen[article.id]))
         else:
             seen[article.id] = article
         result.articles.append(article)

@@ -357,3 +357,13 @@ def test_a_swapped_amount_another_period_or_a_lost_or_added_negation_is_caught(o
 )
 def test_spoken_forms_of_labelled_amounts_periods_and_digit_groups_are_kept(original, spoken):
     assert verdict(original, spoken) == ("kept", [])
+
+
+def test_every_sample_article_checked_against_itself_keeps_every_fact():
+    from kbtool.services.kb import load_articles
+
+    root = Path(__file__).resolve().parent.parent
+    articles = load_articles([root / "kb", root / "tests" / "data" / "tui" / "kb"]).articles
+    assert len(articles) > 60
+    lost = {a.id: [c.fact.text for c in verify(a.body, a.body).problems()] for a in articles}
+    assert {k: v for k, v in lost.items() if v} == {}

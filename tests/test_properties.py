@@ -30,6 +30,7 @@ def test_findings_lie_inside_the_text_sorted_and_word_findings_never_overlap(def
     for f in findings:
         assert 0 <= f.start < f.end <= len(text)
         assert f.text == text[f.start:f.end]
+    assert [f.start for f in findings] == sorted(f.start for f in findings)  # reading order, all scopes
     for scope in ("word", "sentence"):
         spans = [(f.start, f.end) for f in findings if f.scope == scope]
         assert spans == sorted(spans)

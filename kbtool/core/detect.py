@@ -10,6 +10,7 @@ deterministic overlap resolution -> line/column.
 from __future__ import annotations
 
 import bisect
+import heapq
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -275,8 +276,11 @@ class Detector:
         guard = _ProtectedSpans(protected, text)
         words = self._resolve([c for c in candidates if guard.spares(c, self.rules[c.rule_index])])
         sentence_level = self._resolve([c for c in blocks if guard.spares(c, self.rules[c.rule_index])])
-        findings = (self._to_findings(text, folded, norm, words, "word")
-                    + self._to_findings(text, folded, norm, sentence_level, "sentence"))
+        # one list in reading order (a whole sentence before the words inside it), as a
+        # compiler prints its messages
+        findings = list(heapq.merge(self._to_findings(text, folded, norm, sentence_level, "sentence"),
+                                    self._to_findings(text, folded, norm, words, "word"),
+                                    key=lambda f: (f.start, -f.end)))
         return Scan(findings, [n for n in lengths if n])
 
     # -- passes -------------------------------------------------------------------------------

@@ -224,7 +224,9 @@ _WAIVED = r"免(?=收|年费|息|除|手续费|服务费|工本费|月费|费用
 NEGATION_RE = re.compile(
     rf"(?P<neg>{NEGATOR}|不(?={_KEY_VERBS})|{_NOT_YET}|{_WAIVED})(?P<rest>[^，。；！？,;!?\n：:（()）]{{2,24}})"
 )
-SPOKEN_NEGATOR = re.compile(r"不|没|(?<![识区类级特分告性个差派辨鉴判离国组职])别|勿|毋|无需|无须|免|禁止|严禁|绝非|并非|非")
+SPOKEN_NEGATOR = re.compile(
+    r"不|没|未(?!来|成年|必)|(?<![识区类级特分告性个差派辨鉴判离国组职])别|勿|毋|无需|无须|免|禁止|严禁|绝非|并非|非"
+)
 # Who bears a loss, a fee or a risk (损失由持卡人自行承担): rewording it into a vague warning
 # (不然可能会给您造成损失) changes what the caller is told they must pay for.
 _BEAR = r"(?P<verb>承担|负担|负责|支付|赔偿|赔付|担着)"

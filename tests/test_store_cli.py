@@ -227,9 +227,9 @@ def test_a_style_pack_extends_cycle_or_unknown_parent_is_named_by_commands_that_
     (tmp_path / "two.yml").write_text("name: two\nextends: [one]\n", encoding="utf-8")
     (tmp_path / "orphan.yml").write_text("name: orphan\nextends: [no-such-pack]\n", encoding="utf-8")
     code, _, err = run(capsys, "questions", "suggest", "--style", str(tmp_path / "one.yml"))
-    assert code == 2 and err.strip() == f"kbtool: {tmp_path / 'two.yml'}: 'extends' 形成了循环：one.yml -> two.yml -> one.yml"
+    assert code == 2 and err.strip() == f"kbtool: {tmp_path / 'two.yml'}:2: 'extends' 形成了循环：one.yml -> two.yml -> one.yml"
     code, _, err = run(capsys, "questions", "suggest", "--style", str(tmp_path / "orphan.yml"))
-    assert code == 2 and err.strip() == f"kbtool: {tmp_path / 'orphan.yml'}: 'extends' 里的规则包 'no-such-pack' 不存在"
+    assert code == 2 and err.strip() == f"kbtool: {tmp_path / 'orphan.yml'}:2: 'extends' 里的规则包 'no-such-pack' 不存在"
 
 
 def test_a_broken_kbtool_yml_names_its_line(kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -61,11 +61,11 @@ def test_replacement_referring_to_a_missing_group_is_reported(write):
     assert "引用了第 2 组" in msg
 
 
-def test_cycle_in_extends_is_reported(write):
+def test_cycle_in_extends_is_reported_at_the_extends_line_that_closes_it(write):
     write("a.yml", "name: a\nextends: [b]\n")
-    write("b.yml", "name: b\nextends: [a]\n")
+    write("b.yml", "name: b\ndescription: 第二层\nextends: [a]\n")
     msg = _pack_error(write, "name: c\nextends: [a]\n", "c.yml")
-    assert "'extends' 形成了循环：" in msg
+    assert "b.yml:3: 'extends' 形成了循环：c.yml -> a.yml -> b.yml -> a.yml" in msg
 
 
 def test_unknown_parent_pack_is_reported(write):

@@ -90,6 +90,7 @@ class PackSource:
     name: str
     description: str = ""
     extends: tuple[str, ...] = ()
+    extends_line: int | None = None  # where ``extends`` is written, for errors about a parent
     disable: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
     protected: tuple[str, ...] = ()
@@ -325,6 +326,7 @@ def parse_pack_source(data: Any, path: str, *, rule_file: bool = False, categori
         name=name,
         description=str(data.get("description") or ""),
         extends=_str_list(data.get("extends"), "extends", path, data.line_of("extends")),
+        extends_line=data.key_lines.get("extends"),
         disable=_str_list(data.get("disable"), "disable", path, data.line_of("disable")),
         settings=dict(settings),
         protected=_str_list(data.get("protected"), "protected", path, data.line_of("protected")),

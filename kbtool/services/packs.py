@@ -68,11 +68,12 @@ def load_pack(spec: str | None = None, extra_dirs: list[Path] | None = None) -> 
     return _load(resolve(spec or DEFAULT_PACK, extra_dirs=extra_dirs), [], extra_dirs)
 
 
-def _load(path: Path, stack: list[Path], extra_dirs: list[Path] | None) -> Pack:
+def _load(path: Path, stack: list[tuple[Path, PackSource]], extra_dirs: list[Path] | None) -> Pack:
     path = path.resolve()
-    if path in stack:
-        chain = " -> ".join(p.name for p in [*stack, path])
-        raise KbInputError(InputProblem(str(stack[-1]), None, f"'extends' 形成了循环：{chain}"))
+    if path in [p for p, _ in stack]:
+        chain = " -> ".join(p.name for p in [*(p for p, _ in stack), path])
+        child = stack[-1][1]
+        raise KbInputError(InputProblem(child.path, child.extends_line, f"'extends' 形成了循环：{chain}"))
     source = read_source(path)
     base = path if path.is_dir() else path.parent
     parents = []
@@ -80,6 +81,7 @@ def _load(path: Path, stack: list[Path], extra_dirs: list[Path] | None) -> Pack:
         try:
             parent_path = resolve(parent_spec, base=base.parent if path.is_dir() else base, extra_dirs=extra_dirs)
         except KbInputError:
-            raise KbInputError(InputProblem(source.path, None, f"'extends' 里的规则包 '{parent_spec}' 不存在")) from None
-        parents.append(_load(parent_path, [*stack, path], extra_dirs))
+            raise KbInputError(InputProblem(source.path, source.extends_line,
+                                            f"'extends' 里的规则包 '{parent_spec}' 不存在")) from None
+        parents.append(_load(parent_path, [*stack, (path, source)], extra_dirs))
     return layer(parents, source)

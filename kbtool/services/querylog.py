@@ -30,8 +30,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kbtool.core import questions as qcore
 from kbtool.core.errors import InputProblem, KbInputError
 from kbtool.core.masking import MASK, mask
@@ -787,33 +785,36 @@ def masking_patterns(style: str | None = None) -> tuple[re.Pattern[str], ...]:
     pack files alone: ``load_pack`` parses every rule (about a second), which a command-line
     search should not pay just to mask its query."""
     from kbtool.core.article import decode
+    from kbtool.core.yamlsrc import LineDict, load_yaml
     from kbtool.services.packs import DEFAULT_PACK, resolve
 
     out: list[re.Pattern[str]] = []
 
-    def visit(spec: str, base: Path | None, seen: tuple[Path, ...]) -> None:
+    def visit(spec: str, base: Path | None, seen: tuple[tuple[Path, int | None], ...]) -> None:
         if not seen:
             where = resolve(spec, base=base).resolve()
-        else:  # the same messages as load_pack: the file that names the parent, and the chain
+        else:  # the same messages as load_pack: the file and line that name the parent, and the chain
+            child, line = seen[-1]
             try:
                 where = resolve(spec, base=base).resolve()
             except KbInputError:
-                raise KbInputError(InputProblem(str(_pack_file(seen[-1])), None,
+                raise KbInputError(InputProblem(str(_pack_file(child)), line,
                                                 f"'extends' 里的规则包 '{spec}' 不存在")) from None
-            if where in seen:
-                chain = " -> ".join(p.name for p in [*seen, where])
-                raise KbInputError(InputProblem(str(seen[-1]), None, f"'extends' 形成了循环：{chain}"))
+            if where in [p for p, _ in seen]:
+                chain = " -> ".join(p.name for p in [*(p for p, _ in seen), where])
+                raise KbInputError(InputProblem(str(child), line, f"'extends' 形成了循环：{chain}"))
         path = _pack_file(where)
         try:
             text, _ = decode(path.read_bytes(), str(path))
-            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-        except (OSError, yaml.YAMLError, StoreError) as exc:
+            data = load_yaml(text, str(path)) or {}
+        except (OSError, StoreError) as exc:
             raise QueryLogError(str(path), f"无法读取规则包的 masking：{exc}") from None
         if not isinstance(data, dict):
             return
+        line = data.key_lines.get("extends") if isinstance(data, LineDict) else None
         for parent in data.get("extends") or []:
             # parents resolve beside the pack (its folder's parent for a folder pack), as in load_pack
-            visit(str(parent), where.parent, (*seen, where))
+            visit(str(parent), where.parent, (*seen, (where, line)))
         for pattern in data.get("masking") or []:
             try:
                 compiled = re.compile(str(pattern))

@@ -232,6 +232,10 @@ def _main(argv: list[str] | None) -> int:
     import sqlite3
 
     parser = build_parser()
+    raw = sys.argv[1:] if argv is None else argv
+    if raw and raw[0].startswith("-") and raw[0] not in ("-h", "--help", "--version"):
+        # `kbtool --user 小王 --mode review`: options with no command are the app's
+        argv = ["tui", *raw]
     args = parser.parse_args(argv)
     if args.command is None and argv is None and sys.stdin.isatty() and sys.stdout.isatty():
         args = parser.parse_args(["tui"])  # bare `kbtool` in a terminal opens the app on ./kb

@@ -337,3 +337,9 @@ def test_chinese_help_wraps_between_characters_but_not_before_closing_punctuatio
     assert "".join(lines).replace(" ", "") == "有这一级别或更严重的问题时退出码为1（默认：error），用--fail-level指定"
     assert not any(line[0] in "，。：）" for line in lines)
     assert wrap("--fail-level", 4) == ["--fail-level"]  # an option name is never split
+
+
+def test_options_without_a_command_are_the_apps_as_the_readme_says(tmp_path, capsys):
+    # `kbtool --user 小王` opens the app as 小王; here the folder is missing, so it stops first
+    code, _, err = run(["--user", "小王", "--kb", str(tmp_path / "nowhere")], capsys)
+    assert code == 2 and "找不到知识库文件夹" in err and "无效的选择" not in err

@@ -367,3 +367,13 @@ def test_every_sample_article_checked_against_itself_keeps_every_fact():
     assert len(articles) > 60
     lost = {a.id: [c.fact.text for c in verify(a.body, a.body).problems()] for a in articles}
     assert {k: v for k, v in lost.items() if v} == {}
+
+
+def test_one_copy_of_a_repeated_number_changed_is_caught_and_a_new_number_is_reported_added():
+    result = verify("请致电95588挂失。也可以致电95588查询。", "请致电5588挂失。也可以致电95588查询。")
+    assert [(c.status, c.fact.text, c.spoken.text) for c in result.problems()] == [("changed", "95588", "5588")]
+    result = verify("请致电95588挂失。", "请致电95588挂失，打4008208820也行。")
+    assert [(c.status, c.fact.text) for c in result.problems()] == [("added", "4008208820")]
+    assert result.to_dict()["summary"] == {"kept": 1, "missing": 0, "changed": 0, "added": 1}
+    # the same number said once for two mentions is no change
+    assert verify("请致电95588挂失。也可以致电95588查询。", "请打九五五八八挂失，也能查询。").ok

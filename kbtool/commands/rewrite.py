@@ -164,7 +164,7 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-_STATUS = {"kept": "保留", "missing": "缺失", "changed": "改变"}
+_STATUS = {"kept": "保留", "missing": "缺失", "changed": "改变", "added": "多出"}
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -182,7 +182,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.format == "json":
         data = result.to_dict()
         for item, check in zip(data["facts"], result.checks, strict=True):  # type: ignore[call-overload]
-            item["line"], item["column"] = _line_col(o_full, o_off + check.fact.start)
+            if check.status == "added":  # said only in the spoken text: no place in the original
+                item["line"] = item["column"] = None
+            else:
+                item["line"], item["column"] = _line_col(o_full, o_off + check.fact.start)
             if check.spoken is not None:
                 item["spoken"]["line"], item["spoken"]["column"] = _line_col(s_full, s_off + check.spoken.start)
         print_json({"original": args.original, "spoken": args.spoken, **data})
@@ -193,8 +196,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
         for check in result.checks:
             if check.status == "kept" and not args.all:
                 continue
+            style = {"kept": "green", "missing": "bold red", "changed": "yellow", "added": "yellow"}[check.status]
+            if check.status == "added":
+                s_line, s_col = _line_col(s_full, s_off + check.fact.start)
+                console.print(f"[bold]{args.spoken}:{s_line}:{s_col}[/bold] [{style}]{_STATUS['added']}[/] "
+                              f"{KIND_LABELS.get(check.fact.kind, check.fact.kind)}「{escape(check.fact.text)}」"
+                              f"（原文没有这个{KIND_LABELS.get(check.fact.kind, check.fact.kind)}）")
+                continue
             line, col = _line_col(o_full, o_off + check.fact.start)
-            style = {"kept": "green", "missing": "bold red", "changed": "yellow"}[check.status]
             became = ""
             if check.spoken is not None:
                 s_line, s_col = _line_col(s_full, s_off + check.spoken.start)
@@ -205,7 +214,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             )
         counts = result.to_dict()["summary"]
         print(
-            f"{len(result.checks)} 个事实：保留 {counts['kept']}，缺失 {counts['missing']}，改变 {counts['changed']}",  # type: ignore[index]
+            f"{len(result.checks)} 个事实：保留 {counts['kept']}，缺失 {counts['missing']}，改变 {counts['changed']}"  # type: ignore[index]
+            f"，多出 {counts['added']}",  # type: ignore[index]
             file=sys.stderr,
         )
     return OK if result.ok else FOUND
@@ -300,7 +310,7 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
     print(f"  剩余问题     {comparison.findings_before:>5} → {comparison.findings_after:<5}", file=sys.stderr)
     print(f"  过长句占比   {b.long_sentence_share:>5} → {a.long_sentence_share:<5}", file=sys.stderr)
     problems = facts.problems()
-    print(f"  事实核对     {len(facts.checks)} 个事实，{len(problems)} 个缺失或改变", file=sys.stderr)
+    print(f"  事实核对     {len(facts.checks)} 个事实，{len(problems)} 个缺失、改变或多出", file=sys.stderr)
     for check in problems:
         print(f"    {_STATUS[check.status]} {KIND_LABELS.get(check.fact.kind, check.fact.kind)}「{check.fact.text}」", file=sys.stderr)
     return OK if facts.ok else FOUND

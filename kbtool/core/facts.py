@@ -51,7 +51,7 @@ class Fact:
 @dataclass(frozen=True)
 class FactCheck:
     fact: Fact
-    status: str  # kept | missing | changed
+    status: str  # kept | missing | changed | added (then ``fact`` is the spoken one)
     spoken: Fact | None = None  # where it was found, or what it became
 
     def to_dict(self) -> dict[str, object]:
@@ -72,7 +72,7 @@ class Verification:
         return [c for c in self.checks if c.status != "kept"]
 
     def to_dict(self) -> dict[str, object]:
-        counts = {s: sum(1 for c in self.checks if c.status == s) for s in ("kept", "missing", "changed")}
+        counts = {s: sum(1 for c in self.checks if c.status == s) for s in ("kept", "missing", "changed", "added")}
         return {"ok": self.ok, "summary": counts, "facts": [c.to_dict() for c in self.checks]}
 
 
@@ -652,7 +652,7 @@ def verify(
 ) -> Verification:
     """Check every fact of ``original`` (inside ``only`` spans, when given) against ``spoken``."""
     protected = tuple(protected)
-    o_facts = extract_facts(original, protected, today)
+    o_facts = all_o_facts = extract_facts(original, protected, today)
     spans = list(only) if only is not None else None
     if spans is not None:
         o_facts = [f for f in o_facts if any(s <= f.start and f.end <= e for s, e in spans)]
@@ -717,7 +717,35 @@ def verify(
             if other is not None:
                 result.checks[i] = FactCheck(check.fact, "changed", other)
     result.checks.extend(_added_negations(s_facts, original, o_norm, spans))
+    _new_values(result, o_facts, all_o_facts, s_facts, len(original), len(spoken), today)
     return result
+
+
+# Kinds whose appearance out of nowhere is a claim made to the caller: a number to ring, a sum,
+# a rate, a day or an hour the original never gave.
+_ADDED_KINDS = ("phone", "amount", "percent", "date", "time")
+
+
+def _new_values(result: Verification, o_facts: list[Fact], all_o_facts: list[Fact], s_facts: list[Fact],
+                o_len: int, s_len: int, today: dt.date | None) -> None:
+    """Spoken facts whose value the original never states. One said where the original says
+    the same value twice (致电95588… 致电95588 → 致电5588… 致电95588) is that copy changed; any
+    other is reported as added: a new number or sum told to the caller is a claim to check."""
+    referenced = {id(c.spoken) for c in result.checks if c.spoken is not None}
+    for said in s_facts:
+        if said.kind not in _ADDED_KINDS or id(said) in referenced:
+            continue
+        if any(same_value(o, said, today) for o in all_o_facts if o.kind == said.kind):
+            continue
+        short = [i for i, c in enumerate(result.checks)
+                 if c.status == "kept" and _comparable(c.fact, said) and c.fact.kind not in _CLAUSE_KINDS
+                 and sum(same_value(c.fact, o, today) for o in o_facts) > sum(same_value(c.fact, f, today) for f in s_facts)]
+        if short:
+            where = said.start / max(1, s_len)
+            i = min(short, key=lambda i: abs(result.checks[i].fact.start / max(1, o_len) - where))
+            result.checks[i] = FactCheck(result.checks[i].fact, "changed", said)
+        else:
+            result.checks.append(FactCheck(said, "added", said))
 
 
 _VALUE_KINDS = ("amount", "percent", "count", "duration", "data")

@@ -1431,9 +1431,11 @@ def _describe(problem: object) -> str:
 
     fact = getattr(problem, "fact", None)
     status = getattr(problem, "status", None)
-    if fact is not None and status in ("missing", "changed"):  # kbtool.core.facts.FactCheck
+    if fact is not None and status in ("missing", "changed", "added"):  # kbtool.core.facts.FactCheck
         kind = KIND_LABELS.get(getattr(fact, "kind", ""), getattr(fact, "kind", ""))
         spoken = getattr(problem, "spoken", None)
+        if status == "added":
+            return f"口语稿多出了原文没有的{kind}「{fact.text}」"
         if status == "changed" and spoken is not None:
             return f"{kind}「{fact.text}」在口语稿中变成了「{spoken.text}」"
         return f"口语稿缺少{kind}「{fact.text}」"

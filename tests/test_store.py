@@ -178,6 +178,32 @@ def test_reject_is_distinct_from_request_changes(team_store: Store) -> None:
     assert {d.id: d.status for d in s.answers()}["card"] == "none"
 
 
+def test_rejecting_an_approved_answer_sent_back_for_review_stops_agents_hearing_it(team_store: Store) -> None:
+    s = team_store
+    s.save("card", SPOKEN, base_revision=None, user="alice")
+    s.submit("card", user="alice")
+    s.approve("card", user="bob")
+    s.submit("card", user="alice")  # unchanged, after an agent said the number is wrong
+    assert {d.id: d.status for d in s.answers()}["card"] == "approved"  # still heard meanwhile
+    s.reject("card", "电话号码不对", user="bob")
+    doc = {d.id: d for d in s.answers()}["card"]
+    assert (doc.status, doc.spoken_text) == ("none", None)
+    assert s.article("card").approved_revision is None
+    assert s.history("card")[-1].detail["withdrawn"] == 1
+
+
+def test_rejecting_a_new_revision_leaves_the_approved_one_heard(team_store: Store) -> None:
+    s = team_store
+    s.save("card", SPOKEN, base_revision=None, user="alice")
+    s.submit("card", user="alice")
+    s.approve("card", user="bob")
+    s.save("card", SPOKEN + "再见。", base_revision=1, user="alice")
+    s.submit("card", user="alice")
+    s.reject("card", "不用加", user="bob")
+    doc = {d.id: d for d in s.answers()}["card"]
+    assert doc.spoken_text == SPOKEN and s.article("card").approved_revision == 1
+
+
 def test_archived_answers_are_withdrawn_from_agents(team_store: Store) -> None:
     s = team_store
     s.archive("password", user="alice", comment="业务下线")

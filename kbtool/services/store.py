@@ -1149,8 +1149,15 @@ class Store:
         with self._write():
             art, rev = self._in_review(article_id, revision)
             self.conn.execute("UPDATE articles SET state = ? WHERE id = ?", (state, article_id))
+            detail: dict[str, object] = {"comment": comment.strip(), "author": rev.author}
+            if action == "reject" and rev.number == art.approved_revision:
+                # the approved text itself, sent back for another look, is turned down: agents
+                # must stop hearing it (they get the source, marked not yet spoken)
+                self.conn.execute("UPDATE articles SET approved_revision = NULL, approved_source_hash = NULL,"
+                                  " approved_by = NULL, approved_at = NULL, review_by = NULL WHERE id = ?", (article_id,))
+                detail["withdrawn"] = rev.number
             self._audit(action, article_id, user=who, revision=rev.number, source_hash=art.source_hash,
-                        text_hash=rev.text_hash, detail={"comment": comment.strip(), "author": rev.author})
+                        text_hash=rev.text_hash, detail=detail)
             self._bump_generation()
         return rev
 

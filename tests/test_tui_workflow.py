@@ -106,6 +106,15 @@ async def test_request_changes_needs_a_comment_and_reaches_the_history(tmp_path)
         assert app.store.article("card-loss").state == "changes_requested"
         comments = [e.detail.get("comment") for e in app.store.history("card-loss")]
         assert "口头挂失要说清楚" in comments
+        # the editor opening the draft again reads why it came back
+        app.user = "小王"
+        await pilot.press("escape", "escape", "f2")
+        await settle(pilot)
+        app.screen.open_article("card-loss")
+        await settle(pilot)
+        assert isinstance(app.screen, ArticleScreen)
+        assert "小李 退回修改 r1：口头挂失要说清楚" in str(app.screen.query_one("#article-bar").render())
+        assert any("口头挂失要说清楚" in m for m in messages(app))
 
 
 @pilot_test

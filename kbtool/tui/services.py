@@ -267,6 +267,7 @@ class Opened:
     skip: tuple[tuple[int, int], ...]
     verbatim: tuple[tuple[int, int], ...]
     note: str = ""
+    review: str = ""          # the reviewer's word when the draft came back: 李四 退回修改：…
 
 
 def open_for_editing(store: Any, detector: Any, entry: Entry) -> Opened:
@@ -274,10 +275,12 @@ def open_for_editing(store: Any, detector: Any, entry: Entry) -> Opened:
     from kbtool.core.draft import suggest_draft
     from kbtool.core.report import check_article
 
-    body, source_hash, head = entry.body, entry.source_hash, None
+    body, source_hash, head, review = entry.body, entry.source_hash, None, ""
     if store is not None:
         info = store.article(entry.id)
         body, source_hash, head = info.source_text, info.source_hash, info.head_revision
+        if info.state in ("changes_requested", "rejected"):
+            review = _last_decision(store, entry.id)
     article = as_article(entry.id, body)
     report = check_article(detector, article)
     draft = suggest_draft(detector, article, report=report, every_finding=True, source_hash=source_hash)
@@ -293,7 +296,18 @@ def open_for_editing(store: Any, detector: Any, entry: Entry) -> Opened:
             draft.edit_output(0, len(draft.text), revision.spoken_text)
             if saved is not None and saved.source != body:
                 note = f"原文在 r{head} 之后改过：口语稿按原样载入，请对照原文核对"
-    return Opened(entry, body, source_hash, draft, head, report, article.skip, article.verbatim, note)
+    return Opened(entry, body, source_hash, draft, head, report, article.skip, article.verbatim, note, review)
+
+
+def _last_decision(store: Any, article_id: str) -> str:
+    """“李四 退回修改 r2：意见” from the history, for the editor who opens the draft again."""
+    from kbtool.services.store import ACTION_NAMES
+
+    for event in reversed(store.history(article_id)):
+        if event.action in ("request_changes", "reject"):
+            comment = (event.detail or {}).get("comment", "")
+            return f"{event.user} {ACTION_NAMES.get(event.action, event.action)} r{event.revision}：{comment}"
+    return ""
 
 
 def _saved_draft(data: Any) -> Any:

@@ -145,6 +145,8 @@ class ArticleScreen(KbScreen):
         self._saved_text = self._text
         if opened.note:
             self.notify(opened.note, severity="warning", timeout=8)
+        if opened.review:
+            self.notify(opened.review, title="审核意见", severity="warning", timeout=20)
         self._fill_findings()
         self.call_after_refresh(self._fill_findings)  # again once the list knows its width
         self._show_current()
@@ -565,6 +567,8 @@ class ArticleScreen(KbScreen):
             bar.append(f" · 问法 {count}")
             if self.questions.suggestions:
                 bar.append(f" 建议 {len(self.questions.suggestions)}（q）", style="bold #57ab5a")
+        if self.opened.review:
+            bar.append(f" · {self.opened.review}", style="bold #e0823d")
         if self._text != self._saved_text:
             bar.append(" · 未保存", style="bold yellow")
         elif self.base_revision is not None:

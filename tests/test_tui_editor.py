@@ -50,6 +50,8 @@ async def test_accepting_a_suggestion_rewrites_the_draft_and_moves_on(tmp_path):
         assert screen.query_one(OptionList).highlighted == 1  # moved on to 予以
         await pilot.press("2")  # second alternative: 帮您
         assert "系统自动帮您解除" in draft.text
+        options = screen.query_one(OptionList)
+        assert "「予以」 → 帮您" in str(options.get_option_at_index(1).prompt)  # the row says what was taken
         await pilot.press("x")  # 方可: keep it
         assert "方可补卡" in draft.text
         assert {d.action for d in screen.draft.decisions.values()} == {"accept", "reject"}

@@ -94,12 +94,15 @@ def marked(text: str, spans: list[tuple[int, int, Style]]) -> Text:
     return out
 
 
-def finding_line(finding: object, width: int, decision: str = "") -> Text:
-    """One row of a findings list: icon, level, the flagged words, the first suggestion."""
+def finding_line(finding: object, width: int, decision: str = "", chosen: str | None = None) -> Text:
+    """One row of a findings list: icon, level, the flagged words, and what they become: the
+    words the editor chose (``chosen``) once decided, else the first suggestion."""
     level = finding.level  # type: ignore[attr-defined]
     sugg = finding.suggestions  # type: ignore[attr-defined]
     arrow = ""
-    if sugg:
+    if chosen is not None:
+        arrow = " → " + (chosen or "（删去）")
+    elif sugg:
         arrow = " → " + (sugg[0] if sugg[0] else "（删去）")
     head = f"{LEVEL_ICON[level]} {decision}" if decision else f"{LEVEL_ICON[level]} "
     body = clip(f"「{finding.text}」{arrow}", max(4, width - cell_len(head)))  # type: ignore[attr-defined]

@@ -282,12 +282,21 @@ class ArticleScreen(KbScreen):
         width = max(12, options.scrollable_content_region.width - 1)
         options.clear_options()
         for i, it in enumerate(self.items):
-            options.add_option(Option(finding_line(it, width, STATE_ICON[states[it.key]]), id=str(i)))
+            options.add_option(Option(finding_line(it, width, STATE_ICON[states[it.key]], self._chosen(it)), id=str(i)))
         if self.items:
             options.highlighted = min(keep or 0, len(self.items) - 1)
         self._title_counts(states)
         if not self.items:
             self.query_one("#finding-detail-text", Static).update(Text("原文没有发现问题。可以直接写口语稿。", style="green"))
+
+    def _chosen(self, item: Any) -> str | None:
+        """The words a decided finding became (the alternative taken, or the editor's own)."""
+        decision = self.draft.decisions.get(item.key)
+        if decision is None or decision.action == "reject":
+            return None
+        if decision.action == "edit":
+            return decision.text
+        return item.suggestions[decision.choice] if 0 <= decision.choice < len(item.suggestions) else None
 
     def _title_counts(self, states: dict[str, str]) -> None:
         done = sum(1 for s in states.values() if s != "pending")
@@ -299,7 +308,7 @@ class ArticleScreen(KbScreen):
         states = self._states()
         width = max(12, options.scrollable_content_region.width - 1)
         for i, it in enumerate(self.items):
-            options.replace_option_prompt_at_index(i, finding_line(it, width, STATE_ICON[states[it.key]]))
+            options.replace_option_prompt_at_index(i, finding_line(it, width, STATE_ICON[states[it.key]], self._chosen(it)))
         self._title_counts(states)
         self._paint_source(states)
         self._show_detail(states)

@@ -29,6 +29,7 @@ async def write_and_submit(pilot) -> None:
     await settle(pilot)
     assert app.store.article("card-loss").state == "in_review"
     assert app.catalog["card-loss"].status == "in_review"
+    assert "审核中 r1" in str(screen.query_one("#article-bar").render())
 
 
 @pilot_test

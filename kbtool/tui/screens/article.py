@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from kbtool.tui.format import CURRENT_MARK, LEVEL_LABEL, LEVEL_MARK, LEVEL_TEXT, finding_line, item_message, mmss
+from kbtool.tui.format import CURRENT_MARK, LEVEL_LABEL, LEVEL_MARK, LEVEL_TEXT, STATUS_LABEL, finding_line, item_message, mmss
 from kbtool.tui.keys import after_typed
 from kbtool.tui.messages import (
     ArticleOpened,
@@ -581,7 +581,10 @@ class ArticleScreen(KbScreen):
         if self._text != self._saved_text:
             bar.append(" · 未保存", style="bold yellow")
         elif self.base_revision is not None:
-            bar.append(f" · 已保存 r{self.base_revision}", style="dim")
+            entry = self.kb.catalog.get(self.article_id)
+            status = getattr(entry, "status", "draft")
+            state = "已保存" if status in ("draft", "none", "") else STATUS_LABEL.get(status, "已保存")
+            bar.append(f" · {state} r{self.base_revision}", style="dim")
         else:
             bar.append(" · 尚未保存过", style="dim")
         self.query_one("#article-bar", Static).update(bar)

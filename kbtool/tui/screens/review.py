@@ -86,7 +86,8 @@ class ReviewScreen(KbScreen):
     TITLE = "审核"
     MODE = "review"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "打开", id="review.open", key_display="回车"),
+        # priority: the table's own (hidden) Enter would otherwise hide this one from the footer
+        Binding("enter", "open", "打开", id="review.open", key_display="回车", priority=True),
         Binding("ctrl+r", "reload", "刷新", id="review.reload"),
     ]
 

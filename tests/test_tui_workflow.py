@@ -174,6 +174,10 @@ async def test_agent_finds_the_approved_answer_from_the_callers_words(tmp_path):
         assert "本行工作人员不会" in app.screen.query_one("#agent-verbatim-body").plain
         await pilot.press("ctrl+y")
         assert app.clipboard.startswith("您可致电95588")
+        await pilot.press("escape", *"zzqqxx")  # nothing answers this
+        await settle(pilot)
+        assert app.screen._results == []
+        assert app.screen.query_one("#agent-answer").border_title == "答案"
 
 
 @pilot_test

@@ -176,6 +176,7 @@ class AgentScreen(KbScreen):
         else:
             self.query_one("#agent-verbatim").display = False
             self.query_one("#agent-why", Static).update("")
+            self.query_one("#agent-answer").border_title = "答案"  # not the last answer's title
             if self._query.strip() and self.kb.search_index is not None:
                 self.query_one("#agent-answer-body", WrappedText).set_text(Text("没有找到。换个说法试试，比如说出业务名称。", style="dim"))
             else:

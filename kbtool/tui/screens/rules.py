@@ -73,7 +73,7 @@ class RulesScreen(KbScreen):
             if needle and needle not in hay:
                 continue
             cell = clip(f"{match} → {repl}" if repl else match, width)
-            table.add_row(Text(LEVEL_LABEL[rule.level], style=LEVEL_TEXT[rule.level]), rule.id, cell, key=rule.id)
+            table.add_row(Text(LEVEL_LABEL[rule.level], style=LEVEL_TEXT[rule.level]), clip(rule.id, 24), cell, key=rule.id)
         self.query_one("#rules-top").border_title = f"规则 {table.row_count}/{len(self._rules)}"
         if table.row_count:
             self._show_rule(self._rules_by_id().get(str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)))

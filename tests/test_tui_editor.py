@@ -190,3 +190,16 @@ async def test_a_title_cut_by_the_lists_scrollbar_ends_in_an_ellipsis(tmp_path):
         line = table.render_line(1)
         assert line.cell_length == visible
         assert line.crop(0, visible).text.rstrip().endswith("…")  # the title was cut where it can be seen
+
+
+def test_the_list_filter_and_categories_read_traditional_and_simplified_alike():
+    from kbtool.tui.screens.editor import Row, select_rows
+
+    def row(i, title, category):
+        return Row(id=i, title=title, kind="article", category=category, status="none",
+                   readiness=1, findings=1, worst=None, tags=())
+
+    rows = [row("a", "借记卡挂失", "转账汇款"), row("b", "信用卡遺失報失", "轉賬匯款"), row("c", "漫游", "国际漫游")]
+    assert sorted(r.id for r in select_rows(rows, "", "", "转账汇款", "", "readiness")) == ["a", "b"]
+    assert [r.id for r in select_rows(rows, "报失", "", "", "", "readiness")] == ["b"]
+    assert [r.id for r in select_rows(rows, "掛失", "", "", "", "readiness")] == ["a"]

@@ -55,15 +55,23 @@ def build_rows(app: Any) -> list[Row]:
     return rows
 
 
+def to_simplified(text: str) -> str:
+    # imported when first needed: OpenCC's tables would slow the first screen by ~0.1 s
+    from kbtool.core.text import to_simplified as fold
+
+    return fold(text)
+
+
 def select_rows(rows: list[Row], text: str, kind: str, category: str, status: str, sort: str) -> list[Row]:
     """Filter and sort; unchecked articles (no report yet) go last in the score sorts."""
-    needle = text.strip().lower()
+    # one script for comparing: 轉賬匯款 is the category 转账汇款, and 挂失 finds 掛失
+    needle = to_simplified(text.strip().lower()) if text.strip() else ""
     out = [
         r for r in rows
         if (not kind or r.kind == kind)
-        and (not category or r.category == category)
+        and (not category or to_simplified(r.category) == category)
         and (not status or status_label(r.status) == status)
-        and (not needle or needle in f"{r.id} {r.title} {' '.join(r.tags)}".lower())
+        and (not needle or needle in to_simplified(f"{r.id} {r.title} {' '.join(r.tags)}".lower()))
     ]
     if sort == "readiness":
         out.sort(key=lambda r: (r.readiness is None, r.readiness or 0, r.title))
@@ -190,7 +198,7 @@ class ArticleListScreen(KbScreen):
         elif what == "kind":
             self.kind = KINDS[(KINDS.index(self.kind) + 1) % len(KINDS)]
         elif what == "category":
-            options = ["", *sorted({r.category for r in self._rows})]
+            options = ["", *sorted({to_simplified(r.category) for r in self._rows})]
             self.category = options[(options.index(self.category) + 1) % len(options)] if self.category in options else ""
         elif what == "status":
             options = ["", *sorted({status_label(r.status) for r in self._rows})]

@@ -280,3 +280,10 @@ def test_a_simplified_sentence_beside_a_traditional_one_is_answered_in_simplifie
     text = "如有疑問，請致電本行。现将有关事项公告如下："
     [finding] = [f for f in default_detector.check(text) if f.text == "现将有关事项公告如下"]
     assert finding.suggestions[0] == "具体是这样的"
+
+
+def test_words_for_the_caller_are_not_offered_inside_an_instruction_to_the_agent(default_detector):
+    text = "坐席须核实来电人系持卡人本人。\n坐席应告知客户：持卡人须本人办理。\n持卡人须本人办理。\n"
+    art = parse_article(text, "kb/a.txt")
+    hits = [(f.line, f.text) for f in check_article(default_detector, art).findings if f.rule == "official.chikaren"]
+    assert hits == [(2, "持卡人"), (3, "持卡人")]  # not line 1: there the agent checks who calls

@@ -14,13 +14,10 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kbtool.commands.plumbing import format_option, integer, print_json, store_options
 from kbtool.core.errors import InputProblem, KbInputError
-
-if TYPE_CHECKING:
-    from kbtool.services.store import Store
 
 EXPORT_FORMATS = ("md", "json", "csv")
 
@@ -125,7 +122,7 @@ def cmd_draft_save(args: argparse.Namespace) -> int:
     with _open(args) as store:
         if args.base is not None and args.base < 1:
             raise KbInputError(InputProblem(args.id, None, "--base 必须是修订号（r1 起）"))
-        base = args.base if args.base is not None else _default_base(store, args.id, current_user(args.user))
+        base = args.base if args.base is not None else store.default_base(args.id, current_user(args.user))
         try:
             rev = store.save(args.id, text, base_revision=base, decisions=decisions, user=args.user)
         except ConflictError as exc:
@@ -134,16 +131,6 @@ def cmd_draft_save(args: argparse.Namespace) -> int:
             hint = f"；确认要在 r{exc.head.number} 上改，请看过后用 --base {exc.head.number} 再保存"
             raise ConflictError(args.id, exc.base, exc.head, exc.copy, hint) from None
     return _done(f"{args.id}: 已保存为 r{rev.number}（{rev.author}）")
-
-
-def _default_base(store: Store, article_id: str, user: str) -> int | None:
-    """Without --base an editor goes on from what they last saved themselves. Another editor's
-    head is never taken as a base unseen: saving over it would supersede their text silently."""
-    head = store.article(article_id).head_revision
-    if head is None or store.revision(article_id, head).author == user:
-        return head
-    own = [r.number for r in store.revisions(article_id, include_conflicts=False) if r.author == user]
-    return max(own, default=None)
 
 
 def cmd_draft_show(args: argparse.Namespace) -> int:

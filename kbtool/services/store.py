@@ -1038,6 +1038,16 @@ class Store:
             raise ConflictError(article_id, base_revision, *conflict)
         return rev
 
+    def default_base(self, article_id: str, user: str) -> int | None:
+        """The base of a save that names none: the user goes on from what they last saved
+        themselves. Another editor's head is never taken as a base unseen: saving over it
+        would supersede their text silently (it is a conflict instead)."""
+        head = self.article(article_id).head_revision
+        if head is None or self.revision(article_id, head).author == user:
+            return head
+        own = [r.number for r in self.revisions(article_id, include_conflicts=False) if r.author == user]
+        return max(own, default=None)
+
     def _next_number(self, article_id: str) -> int:
         row = self.conn.execute("SELECT MAX(number) FROM revisions WHERE article_id = ?", (article_id,)).fetchone()
         return (row[0] or 0) + 1

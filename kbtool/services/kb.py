@@ -78,7 +78,11 @@ def iter_articles(paths: Iterable[Path], problems: list[InputProblem]) -> Iterat
 
 def duplicate_id(article: Article, first: Article) -> InputProblem:
     """The problem line for ``article`` reusing the id ``first`` already has."""
-    return InputProblem(article.path, article.meta_lines.get("id"), f"文章 id '{article.id}' 重复（{first.path} 也用了）")
+    return duplicate_id_at(article.path, article.meta_lines.get("id"), article.id, first.path)
+
+
+def duplicate_id_at(path: str, line: int | None, article_id: str, first_path: str) -> InputProblem:
+    return InputProblem(path, line, f"文章 id '{article_id}' 重复（{first_path} 也用了）")
 
 
 def load_articles(paths: Iterable[Path]) -> KbLoad:

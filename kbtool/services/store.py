@@ -29,7 +29,7 @@ except ImportError:  # Windows
 
 from kbtool.core.article import Article, sidecar_path
 from kbtool.core.errors import InputProblem, KbInputError
-from kbtool.services.kb import ARTICLE_SUFFIXES, read_article
+from kbtool.services.kb import ARTICLE_SUFFIXES, duplicate_id_at, read_article
 
 DB_ENV = "KBTOOL_DB"
 STORE_DIR = ".kbtool"
@@ -795,7 +795,7 @@ class Store:
     @staticmethod
     def _claim(claimed: dict[str, str], art_id: str, path: str, report: SyncReport) -> bool:
         if art_id in claimed:
-            report.problems.append(InputProblem(path, None, f"文章 id '{art_id}' 重复（{claimed[art_id]} 也用了）"))
+            report.problems.append(duplicate_id_at(path, None, art_id, claimed[art_id]))
             return False
         claimed[art_id] = path
         return True
